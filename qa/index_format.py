@@ -1,0 +1,144 @@
+"""The on-disk index: one immutable build folder, and `current` pointing at the live one.
+
+A build folder holds manifest.json, documents.json, spans.npz (chunk and sentence offsets),
+chunk_vectors.npy, sentence_vectors.npy, faiss.index and two BM25 folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.lexical import LexicalIndex
+from qa.store import FaissStore
+from qa.types import Document, IndexLoadError
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+
+REBUILD_HINT = "Run `qa index --rebuild` to build it again."
+
+
+@dataclass
+class Spans:
+    """Offsets of every chunk and sentence, as parallel integer arrays (compact at any scale)."""
+
+    chunk_doc: np.ndarray
+    chunk_start: np.ndarray
+    chunk_end: np.ndarray
+    chunk_sent_lo: np.ndarray
+    chunk_sent_hi: np.ndarray
+    sent_doc: np.ndarray
+    sent_start: np.ndarray
+    sent_end: np.ndarray
+    sent_chunk: np.ndarray  # the first chunk that contains each sentence
+
+    def save(self, path: Path) -> None:
+        np.savez(path, **asdict(self))
+
+    @classmethod
+    def load(cls, path: Path) -> Spans:
+        with np.load(path) as data:
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class IndexData:
+    """A loaded build: everything retrieval needs, in memory."""
+
+    path: Path
+    manifest: dict
+    documents: list[Document]
+    spans: Spans
+    sentence_vectors: np.ndarray
+    store: FaissStore
+    chunk_lexical: LexicalIndex
+    sentence_lexical: LexicalIndex
+
+    def chunk_text(self, i: int) -> str:
+        return self.documents[self.spans.chunk_doc[i]].text[self.spans.chunk_start[i]:self.spans.chunk_end[i]]
+
+    def sentence_text(self, i: int) -> str:
+        return self.documents[self.spans.sent_doc[i]].text[self.spans.sent_start[i]:self.spans.sent_end[i]]
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The live build folder, or None when there is no index yet."""
+    link = index_dir / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    (path / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+
+
+def write_documents(path: Path, documents: list[Document]) -> None:
+    with open(path / "documents.json", "w", encoding="utf-8") as fh:
+        json.dump([asdict(d) for d in documents], fh, ensure_ascii=False)
+
+
+def read_manifest(build: Path) -> dict:
+    try:
+        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"The index at {build} is corrupt (manifest.json: {exc}). {REBUILD_HINT}") from exc
+
+
+def read_documents(build: Path) -> list[Document]:
+    with open(build / "documents.json", encoding="utf-8") as fh:
+        return [Document(**d) for d in json.load(fh)]
+
+
+def check_compatible(manifest: dict, model_name: str, build: Path) -> None:
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexLoadError(
+            f"The index at {build} has format {manifest.get('format_version')}, this version reads "
+            f"format {FORMAT_VERSION}. {REBUILD_HINT}"
+        )
+    if manifest.get("model") != model_name:
+        raise IndexLoadError(
+            f"The index at {build} was built with the model {manifest.get('model')!r}, but the settings "
+            f"use {model_name!r}. {REBUILD_HINT}"
+        )
+
+
+def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -> IndexData:
+    """Load the live build, or raise IndexLoadError saying what to do."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexLoadError(f"No index found in {index_dir}. Run `qa index` to build it.")
+    manifest = read_manifest(build)
+    check_compatible(manifest, model_name, build)
+    try:
+        documents = read_documents(build)
+        spans = Spans.load(build / "spans.npz")
+        sentence_vectors = np.load(build / "sentence_vectors.npy")
+        store = FaissStore.load(build / "faiss.index", ef_search)
+        chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
+        sentence_lexical = LexicalIndex.load(build / "bm25_sentences")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
+        raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}). {REBUILD_HINT}") from exc
+    n_chunks, n_sents = len(spans.chunk_doc), len(spans.sent_doc)
+    if len(store) != n_chunks or len(sentence_vectors) != n_sents or manifest.get("chunks") != n_chunks:
+        raise IndexLoadError(
+            f"The index at {build} is inconsistent ({len(store)} vectors for {n_chunks} chunks, "
+            f"{len(sentence_vectors)} for {n_sents} sentences). {REBUILD_HINT}"
+        )
+    return IndexData(build, manifest, documents, spans, sentence_vectors, store, chunk_lexical, sentence_lexical)
+
+
+def build_id(index_dir: Path) -> str | None:
+    """A cheap fingerprint of the live build (one readlink), to notice a new one."""
+    try:
+        return os.readlink(index_dir / CURRENT)
+    except OSError:
+        return None

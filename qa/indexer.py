@@ -1,0 +1,321 @@
+"""Build or refresh the index: diff the corpus against the live build by content hash, embed only
+what changed, write a new build folder and swap it in atomically, all under a lock."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from qa import index_format as fmt
+from qa.chunking import SEPARATORS, Span, chunk_document, make_splitter
+from qa.embedding import get_embedder
+from qa.ingest import CLEANING_VERSION, IngestError, content_hash, find_sources, load_document
+from qa.lexical import LexicalIndex
+from qa.settings import Settings
+from qa.store import FaissStore
+from qa.types import BuildReport, Document, IndexLoadError, QAError
+
+Progress = Callable[[float, str], None]
+KEEP_BUILDS = 2  # the live one and the one before, for readers that are still on it
+
+
+@dataclass
+class DocParts:
+    """One document's rows in a build: its spans (local to the document) and vectors."""
+
+    doc: Document
+    sentences: list[Span]
+    chunks: list[Span]
+    ranges: list[tuple[int, int]]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    indexed_at: str
+
+
+def build_index(corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
+                rebuild: bool = False, settings: Settings | None = None,
+                progress: Progress | None = None) -> BuildReport:
+    """Bring `index_dir` up to date with `corpus_dir`. Safe to kill at any moment; serialized by a lock."""
+    settings = (settings or Settings.from_env()).replace(corpus_dir=corpus_dir, index_dir=index_dir)
+    corpus, index = Path(settings.corpus_dir), Path(settings.index_dir)
+    if not corpus.is_dir():
+        raise QAError(f"Corpus folder {corpus} does not exist.")
+    index.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"Another index build holds {index / '.lock'}; waiting up to {settings.lock_timeout:.0f} s...",
+              file=sys.stderr)
+        try:
+            lock.acquire(timeout=settings.lock_timeout)
+        except Timeout:
+            raise QAError("Another `qa index` is still running; try again when it has finished.") from None
+    try:
+        return _build_locked(corpus, index, rebuild, settings, progress or _no_progress)
+    finally:
+        lock.release()
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+def chunker_settings(settings: Settings) -> dict:
+    return {
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "separators": SEPARATORS,
+        "cleaning_version": CLEANING_VERSION,
+        "splitter": "langchain RecursiveCharacterTextSplitter + pysbd sentences",
+    }
+
+
+def _build_locked(corpus: Path, index: Path, rebuild: bool, settings: Settings, progress: Progress) -> BuildReport:
+    started = time.perf_counter()
+    _remove_stale_temp_builds(index)
+    report = BuildReport()
+    previous, reason = _previous_parts(index, settings, rebuild)
+    report.full_rebuild_reason = reason
+    sources = find_sources(corpus)
+    progress(0.0, f"Reading {len(sources)} files")
+    kept: dict[str, DocParts] = {}
+    to_embed: list[Document] = []
+    for path in sources:
+        source = path.relative_to(corpus).as_posix()
+        old = previous.get(source)
+        try:
+            if old is not None and old.doc.content_hash == content_hash(path.read_bytes()):
+                kept[source] = old
+                report.unchanged.append(source)
+                continue
+            to_embed.append(load_document(path, corpus))
+        except (IngestError, OSError) as exc:
+            report.failed[source] = str(exc)
+            if old is not None:  # keep what was indexed rather than lose it over an unreadable edit
+                kept[source] = old
+            continue
+        (report.updated if old is not None else report.added).append(source)
+    present = {p.relative_to(corpus).as_posix() for p in sources}
+    report.removed = sorted(s for s in previous if s not in present)
+    if not report.added and not report.updated and not report.removed and not reason and fmt.current_build(index):
+        report.chunks = sum(len(p.chunks) for p in kept.values())
+        report.seconds = time.perf_counter() - started
+        progress(1.0, "Index already up to date")
+        return report
+    if not kept and not to_embed:
+        raise QAError(f"No readable documents in {corpus}; the existing index (if any) is left as it was.")
+    fresh = _embed_documents(to_embed, settings, progress)
+    report.embedded_chunks = sum(len(p.chunks) for p in fresh)
+    parts = sorted([*kept.values(), *fresh], key=lambda p: p.doc.source)
+    progress(0.9, "Writing the index")
+    _write_and_swap(index, parts, settings)
+    report.chunks = sum(len(p.chunks) for p in parts)
+    report.seconds = time.perf_counter() - started
+    progress(1.0, f"Indexed {len(parts)} documents, {report.chunks} chunks")
+    return report
+
+
+def _previous_parts(index: Path, settings: Settings, rebuild: bool) -> tuple[dict[str, DocParts], str]:
+    """The live build's documents by source, or {} with the reason a full rebuild is needed."""
+    build = fmt.current_build(index)
+    if build is None:
+        return {}, "" if not (index / fmt.BUILDS).exists() else "no live index"
+    if rebuild:
+        return {}, "--rebuild requested"
+    try:
+        manifest = fmt.read_manifest(build)
+        fmt.check_compatible(manifest, settings.model_name, build)
+        if manifest.get("chunker") != chunker_settings(settings):
+            return {}, "chunker settings changed"
+        return _read_parts(build, manifest), ""
+    except IndexLoadError as exc:
+        return {}, f"previous index unusable ({exc})".replace(f" {fmt.REBUILD_HINT}", "")
+    except (OSError, ValueError, KeyError) as exc:
+        return {}, f"previous index unusable ({exc})"
+
+
+def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
+    docs = fmt.read_documents(build)
+    spans = fmt.Spans.load(build / "spans.npz")
+    chunk_vectors = np.load(build / "chunk_vectors.npy", mmap_mode="r")
+    sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
+    parts = {}
+    for i, doc in enumerate(docs):
+        c = np.flatnonzero(spans.chunk_doc == i)
+        s = np.flatnonzero(spans.sent_doc == i)
+        s0 = s[0] if len(s) else 0
+        parts[doc.source] = DocParts(
+            doc=doc,
+            sentences=[Span(int(a), int(b)) for a, b in zip(spans.sent_start[s], spans.sent_end[s])],
+            chunks=[Span(int(a), int(b)) for a, b in zip(spans.chunk_start[c], spans.chunk_end[c])],
+            ranges=[(int(a - s0), int(b - s0)) for a, b in zip(spans.chunk_sent_lo[c], spans.chunk_sent_hi[c])],
+            chunk_vectors=np.asarray(chunk_vectors[c]),
+            sentence_vectors=np.asarray(sentence_vectors[s]),
+            indexed_at=manifest["documents"][doc.source]["indexed_at"],
+        )
+    return parts
+
+
+def _embed_documents(docs: list[Document], settings: Settings, progress: Progress) -> list[DocParts]:
+    if not docs:
+        return []
+    embedder = get_embedder()
+    splitter = make_splitter(embedder.token_length, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    pieces = [chunk_document(doc, splitter) for doc in docs]
+    texts: list[str] = []
+    for doc, (sentences, chunks, _) in zip(docs, pieces):
+        texts += [doc.text[c.start:c.end] for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
+    vectors = _encode_with_progress(embedder, texts, settings.batch_size * 8, progress)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out, row = [], 0
+    for doc, (sentences, chunks, ranges) in zip(docs, pieces):
+        cv = vectors[row:row + len(chunks)]
+        row += len(chunks)
+        sv = vectors[row:row + len(sentences)]
+        row += len(sentences)
+        out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, now))
+    return out
+
+
+def _encode_with_progress(embedder, texts: list[str], step: int, progress: Progress) -> np.ndarray:
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc="Embedding", unit="text", disable=None, file=sys.stderr) as bar:
+        for i in range(0, len(texts), step):
+            parts.append(embedder.encode(texts[i:i + step]))
+            bar.update(len(parts[-1]))
+            progress(0.05 + 0.85 * min(1.0, (i + step) / len(texts)), f"Embedding {bar.n}/{len(texts)} texts")
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+
+def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> None:
+    builds = index / fmt.BUILDS
+    builds.mkdir(exist_ok=True)
+    name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}"
+    tmp = builds / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        _write_build(tmp, parts, settings)
+        _fsync_tree(tmp)
+        final = builds / name
+        os.rename(tmp, final)
+        link_tmp = index / f".{fmt.CURRENT}.tmp"
+        if link_tmp.is_symlink() or link_tmp.exists():
+            link_tmp.unlink()
+        os.symlink(Path(fmt.BUILDS) / name, link_tmp)
+        os.replace(link_tmp, index / fmt.CURRENT)
+        _fsync_dir(index)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_builds(builds, keep=name)
+
+
+def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
+    docs = [p.doc for p in parts]
+    spans, chunk_vectors, sentence_vectors = _stack(parts)
+    dim = get_dim(chunk_vectors, sentence_vectors)
+    store = FaissStore.build(chunk_vectors, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
+    np.save(path / "chunk_vectors.npy", chunk_vectors)
+    np.save(path / "sentence_vectors.npy", sentence_vectors)
+    spans.save(path / "spans.npz")
+    store.save(path / "faiss.index")
+    chunk_texts = [docs[d].text[a:b] for d, a, b in zip(spans.chunk_doc, spans.chunk_start, spans.chunk_end)]
+    sent_texts = [docs[d].text[a:b] for d, a, b in zip(spans.sent_doc, spans.sent_start, spans.sent_end)]
+    LexicalIndex.build(chunk_texts).save(path / "bm25_chunks")
+    LexicalIndex.build(sent_texts).save(path / "bm25_sentences")
+    fmt.write_documents(path, docs)
+    fmt.write_manifest(path, {
+        "format_version": fmt.FORMAT_VERSION,
+        "model": settings.model_name,
+        "dim": dim,
+        "chunker": chunker_settings(settings),
+        "store": store.kind,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "chunks": len(chunk_texts),
+        "sentences": len(sent_texts),
+        "documents": {
+            p.doc.source: {
+                "hash": p.doc.content_hash, "title": p.doc.title, "authors": p.doc.authors,
+                "date": p.doc.date, "publisher": p.doc.publisher, "chunks": len(p.chunks),
+                "sentences": len(p.sentences), "indexed_at": p.indexed_at,
+            }
+            for p in parts
+        },
+    })
+
+
+def get_dim(*arrays: np.ndarray) -> int:
+    for a in arrays:
+        if a.ndim == 2 and a.shape[1]:
+            return int(a.shape[1])
+    return get_embedder().dim
+
+
+def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray]:
+    cols: dict[str, list] = {k: [] for k in fmt.Spans.__dataclass_fields__}
+    sent_base = chunk_base = 0
+    for d, p in enumerate(parts):
+        first_chunk = {}
+        for c, (span, (lo, hi)) in enumerate(zip(p.chunks, p.ranges)):
+            cols["chunk_doc"].append(d)
+            cols["chunk_start"].append(span.start)
+            cols["chunk_end"].append(span.end)
+            cols["chunk_sent_lo"].append(sent_base + lo)
+            cols["chunk_sent_hi"].append(sent_base + hi)
+            for s in range(lo, hi):
+                first_chunk.setdefault(s, chunk_base + c)
+        for s, span in enumerate(p.sentences):
+            cols["sent_doc"].append(d)
+            cols["sent_start"].append(span.start)
+            cols["sent_end"].append(span.end)
+            cols["sent_chunk"].append(first_chunk.get(s, -1))
+        sent_base += len(p.sentences)
+        chunk_base += len(p.chunks)
+    spans = fmt.Spans(**{k: np.asarray(v, dtype=np.int64) for k, v in cols.items()})
+    dim = get_dim(*(p.chunk_vectors for p in parts))
+    chunk_vectors = np.concatenate([p.chunk_vectors for p in parts] or [np.zeros((0, dim))]).astype(np.float32)
+    sentence_vectors = np.concatenate([p.sentence_vectors for p in parts] or [np.zeros((0, dim))]).astype(np.float32)
+    return spans, chunk_vectors, sentence_vectors
+
+
+def _remove_stale_temp_builds(index: Path) -> None:
+    """Left behind by a build that was killed; safe to delete because we hold the lock."""
+    builds = index / fmt.BUILDS
+    if builds.is_dir():
+        for tmp in builds.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_old_builds(builds: Path, keep: str) -> None:
+    done = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    for old in done[:-KEEP_BUILDS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(path: Path) -> None:
+    for f in path.rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,288 @@
+"""Read a source file into a Document: extract text, clean web noise, find its metadata.
+
+The cleaned *display text* is what every quote and offset refers to, so cleaning is a pure,
+deterministic function of the file's bytes (and CLEANING_VERSION, which is part of the hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from qa.types import Document, QAError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+CLEANING_VERSION = "3"
+
+
+class IngestError(QAError):
+    """A file that cannot be read or parsed; the message is the reason."""
+
+
+def find_sources(corpus_dir: Path) -> list[Path]:
+    """Every supported file under `corpus_dir`, skipping hidden files and README files."""
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts) or path.name.lower().startswith("readme"):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(path)
+    return files
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(CLEANING_VERSION.encode() + b"\0" + raw).hexdigest()
+
+
+def load_document(path: Path, corpus_dir: Path) -> Document:
+    """Read, extract and clean one file. Raises IngestError with a reason a user can act on."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise IngestError("empty file")
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        text, meta = _extract_pdf(raw)
+    elif suffix in (".html", ".htm"):
+        text, meta = _extract_html(_decode(raw))
+    else:
+        text, meta = _split_front_matter(_decode(raw))
+    display = clean_text(text)
+    if len(display.split()) < 3:
+        raise IngestError("no text left after cleaning")
+    source = path.relative_to(corpus_dir).as_posix()
+    return Document(
+        doc_id=source,
+        source=source,
+        title=str(meta.get("title") or _derive_title(display, path)).strip(),
+        authors=_as_list(meta.get("authors") or meta.get("author")),
+        date=_normalise_date(meta.get("date")) or derive_date(display),
+        publisher=str(meta.get("publisher") or "").strip(),
+        text=display,
+        content_hash=content_hash(raw),
+    )
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        raise IngestError("binary file (NUL bytes), not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("cp1252", errors="replace")
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    if "\ufffd" in text or printable < 0.97 * len(text):
+        raise IngestError("undecodable text (not UTF-8, UTF-16 or Latin-1/Windows-1252)")
+    return text
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+
+
+def _split_front_matter(text: str) -> tuple[str, dict]:
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not match:
+        return text, {}
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise IngestError(f"invalid front matter: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise IngestError("front matter must be a mapping of keys to values")
+    return text.lstrip("\ufeff")[match.end():], meta
+
+
+def _extract_html(html: str) -> tuple[str, dict]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not text or len(text.split()) < 3:
+        text = _html_fallback_text(html)
+    meta = trafilatura.extract_metadata(html)
+    found = {}
+    if meta is not None:
+        found = {"title": meta.title, "author": meta.author, "date": meta.date, "publisher": meta.sitename}
+    return text, {k: v for k, v in found.items() if v}
+
+
+def _html_fallback_text(html: str) -> str:
+    """Visible text of short pages that trafilatura judges too small to extract."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = [b.get_text(" ", strip=True) for b in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "blockquote"])]
+    return "\n\n".join(b for b in blocks if b) or root.get_text("\n", strip=True)
+
+
+def _extract_pdf(raw: bytes) -> tuple[str, dict]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(f"broken PDF: {exc}") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise IngestError("PDF has no text layer (scanned image?); run OCR first")
+    meta = {"title": info.get("/Title"), "author": info.get("/Author")}
+    created = info.get("/CreationDate")
+    if isinstance(created, str) and re.match(r"D:\d{8}", created):
+        meta["date"] = f"{created[2:6]}-{created[6:8]}-{created[8:10]}"
+    return text, {k: v for k, v in meta.items() if v}
+
+
+# --- cleaning -----------------------------------------------------------------------------
+
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|>~])")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_WHOLE_LINE_ITALIC = re.compile(r"^[*_](?![*_\s])(.+?)(?<![*_\s])[*_]$")
+_DATE_WITH_VIEWS = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\d+\s+views?$", re.I)
+_BOILERPLATE = [
+    re.compile(p, re.I)
+    for p in (
+        r"read the",
+        r"(read the )?print issue",
+        r"download( pdf| the pdf)?",
+        r"get the latest from .{1,60}",
+        r"how often would you like to hear from us\??",
+        r"thank you!? your (request|subscription) (was|has been) (successfully )?(submitted|received)\.?",
+        r".{0,40}\b(subscribe|sign up)\b.{0,40}\bnewsletter\b.{0,60}",
+        r"(share|share this|share on .{1,30}|print|email|tweet|advertisement)",
+        r"\d+\s+views?",
+        r"doi:?",
+        r"(related|recommended) (articles|posts|reading):?",
+    )
+]
+_CREDIT = re.compile(r"\b(photo|image|picture)?\s*credits?:\s*\S", re.I)
+_SENTENCE_END = tuple(".!?:;\"”’)]")
+
+
+def clean_text(text: str) -> str:
+    """Web-page text -> display text: no link stubs, escapes, markup, credits or footer prompts."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _LINK.sub(r"\1", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    lines = [_clean_line(line) for line in text.split("\n")]
+    text = "\n".join(line for line in lines if line is not None)
+    text = _join_broken_paragraphs(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _clean_line(line: str) -> str | None:
+    """The cleaned line, "" for a blank line, or None to drop it."""
+    line = line.replace("\u00a0", " ").strip()
+    line = _HEADING.sub("", line)
+    line = _EMPHASIS.sub(r"\2", line)
+    line = _WHOLE_LINE_ITALIC.sub(r"\1", line).strip()
+    if not line:
+        return ""
+    views = _DATE_WITH_VIEWS.match(line)
+    if views:
+        return views.group(1)
+    if any(p.fullmatch(line) for p in _BOILERPLATE):
+        return None
+    if _CREDIT.search(line) and len(line.split()) <= 40:
+        return None
+    return re.sub(r"[ \t]+", " ", line)
+
+
+def _join_broken_paragraphs(text: str) -> str:
+    """Rejoin a sentence that a page layout split across a blank line ("was also\\n\\nsupporting")."""
+    paragraphs = text.split("\n\n")
+    out: list[str] = []
+    for para in paragraphs:
+        if out and para[:1].islower() and _ends_mid_sentence(out[-1]):
+            out[-1] = out[-1].rstrip() + " " + para.lstrip()
+        else:
+            out.append(para)
+    return "\n\n".join(out)
+
+
+def _ends_mid_sentence(para: str) -> bool:
+    """Prose cut off mid-sentence, as opposed to a heading (no inner sentence end, capitalised)."""
+    para = para.rstrip()
+    if not para or para.endswith(_SENTENCE_END):
+        return False
+    last_word = para.rsplit(None, 1)[-1]
+    return last_word[:1].islower() or bool(re.search(r"[.!?]\s", para))
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august",
+     "september", "october", "november", "december"], start=1)}
+_MONTH_RE = "(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+_DATE_PATTERNS = [
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"), lambda m: (m[1], m[2], m[3])),
+    (re.compile(_MONTH_RE + r"\s+(\d{1,2}),?\s+(\d{4})", re.I), lambda m: (m[3], _month(m[1]), m[2])),
+    (re.compile(r"\b(\d{1,2})\s+" + _MONTH_RE + r"\s+(\d{4})", re.I), lambda m: (m[3], _month(m[2]), m[1])),
+    (re.compile(r"\b" + _MONTH_RE + r"\s+(\d{4})\b", re.I), lambda m: (m[2], _month(m[1]), None)),
+    (re.compile(r"\b(19[5-9]\d|20\d\d)\b"), lambda m: (m[1], None, None)),
+]
+
+
+def _month(name: str) -> str:
+    key = name.lower().rstrip(".")
+    number = next(v for k, v in _MONTHS.items() if k.startswith(key[:3]))
+    return f"{number:02d}"
+
+
+def derive_date(text: str, head_chars: int = 400) -> str:
+    """The first date in the opening of the text (a byline), as ISO or partial ISO; else ""."""
+    head = text[:head_chars]
+    for pattern, parts in _DATE_PATTERNS:
+        match = pattern.search(head)
+        if match:
+            year, month, day = parts(match)
+            return "-".join(f"{int(p):02d}" if i else p for i, p in enumerate((year, month, day)) if p)
+    return ""
+
+
+def _normalise_date(value) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    if value is None or value == "":
+        return ""
+    if re.fullmatch(r"\d{4}(-\d{2}){0,2}", str(value).strip()):
+        return str(value).strip()
+    return derive_date(str(value)) or str(value)
+
+
+def _derive_title(text: str, path: Path) -> str:
+    first = text.split("\n", 1)[0].strip()
+    if 0 < len(first) <= 200:
+        return first
+    return path.stem.replace("_", " ").replace("-", " ")
+
+
+def _as_list(value) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"\s*(?:;|,| and )\s*", value)
+        return [p.strip() for p in parts if p.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]

@@ -1,0 +1,59 @@
+"""Lexical matching: one tokenizer (lower-cased, stop words dropped, Snowball-stemmed) and BM25 (bm25s)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"\w\w+|\d")
+# Question words carry the answer type, not the topic, so they do not count as content words.
+_STOP = frozenset(STOPWORDS_EN) | {
+    "what", "why", "who", "whom", "whose", "when", "where", "which", "how", "did", "does", "do",
+    "many", "much",
+}
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Content-word stems of `text`, in order."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+class LexicalIndex:
+    """BM25 over a list of texts. IDF is corpus-wide, so it is recomputed whenever the index is built."""
+
+    def __init__(self, bm25: bm25s.BM25):
+        self.bm25 = bm25
+        self.vocab = bm25.vocab_dict
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        bm25 = bm25s.BM25()
+        tokens = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s rejects empty documents
+        bm25.index(tokens, show_progress=False)
+        return cls(bm25)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every text for `query` (zeros when no query word is in the vocabulary)."""
+        known = [t for t in tokenize(query) if t in self.vocab]
+        if not known:
+            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
+        return self.bm25.get_scores(known).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        self.bm25.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(path)))

@@ -1,0 +1,99 @@
+"""The plain data that flows between the pipeline's steps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class QAError(Exception):
+    """A problem the user can act on; its message says what to do."""
+
+
+class IndexLoadError(QAError):
+    """The index is missing, corrupt or built with other settings."""
+
+
+@dataclass
+class Document:
+    """A source after ingestion. Every offset elsewhere refers to `text` (the display text)."""
+
+    doc_id: str
+    source: str  # path relative to the corpus folder
+    title: str
+    authors: list[str]
+    date: str  # ISO date, or a partial one ("2023-08", "2020"), or "" when unknown
+    publisher: str
+    text: str
+    content_hash: str
+
+
+@dataclass
+class Chunk:
+    """A span of a document's display text, with the sentence spans that overlap it."""
+
+    chunk_id: int
+    doc_id: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]]  # global sentence ids, (first, last exclusive)
+
+
+@dataclass
+class Citation:
+    """One numbered citation: an exact quote with its offsets and the passage around it."""
+
+    n: int
+    doc_id: str
+    title: str
+    authors: list[str]
+    date: str
+    source: str
+    quote: str
+    start: int
+    end: int
+    passage: str
+    passage_start: int
+    passage_end: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]."""
+
+    question: str
+    answer: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)  # "possibly related" when abstaining
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "grounded": self.grounded,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+        }
+
+
+@dataclass
+class BuildReport:
+    """Summary of one `qa index` run."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> reason
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    full_rebuild_reason: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
