@@ -20,6 +20,10 @@ class VectorStore(Protocol):
         """(scores, ids) of shape (len(queries), k); missing results have id -1."""
         ...
 
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of rows `ids`."""
+        ...
+
     def save(self, path: Path) -> None: ...
 
 
@@ -50,6 +54,9 @@ class FaissStore:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = max(1, min(k, len(self)))
         return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        return np.stack([self.index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))

@@ -1,0 +1,16 @@
+"""Cited-answer research assistant: verbatim, cited quotes from your own sources.
+
+    >>> from qa import answer
+    >>> a = answer("Why did Russia delist the Taliban?")
+    >>> print(a.answer); [c.quote for c in a.citations]
+"""
+
+from qa.api import answer
+from qa.indexer import build_index
+from qa.settings import Settings
+from qa.types import Answer, BuildReport, Chunk, Citation, Document, IndexLoadError, QAError
+
+__all__ = [
+    "answer", "build_index", "Settings", "Answer", "BuildReport", "Chunk", "Citation", "Document",
+    "IndexLoadError", "QAError",
+]

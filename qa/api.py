@@ -1,0 +1,97 @@
+"""The public entry point: `answer(question, history)`. The model and index load once per process;
+a newly built index is picked up on the next question, while questions in flight finish on the old one."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+from qa import conversation
+from qa.compose import compose
+from qa.embedding import get_embedder
+from qa.evidence import Evidence, question_types, score_sentences
+from qa.index_format import IndexData, build_id, load_index
+from qa.retrieve import retrieve
+from qa.settings import Settings
+from qa.types import Answer
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_lock = threading.Lock()
+_loaded: dict[Path, tuple[str | None, IndexData]] = {}
+
+
+def get_index(index_dir: Path, settings: Settings) -> IndexData:
+    """The live index for `index_dir`, reloaded only when a build has swapped in a new one."""
+    index_dir = Path(index_dir).resolve()
+    current = build_id(index_dir)
+    cached = _loaded.get(index_dir)
+    if cached and cached[0] == current and current is not None:
+        return cached[1]
+    with _lock:
+        cached = _loaded.get(index_dir)
+        if cached and cached[0] == current and current is not None:
+            return cached[1]
+        data = load_index(index_dir, settings.model_name, settings.hnsw_ef_search)
+        _loaded[index_dir] = (current, data)
+        return data
+
+
+def validate_question(question: str, limit: int) -> str:
+    """The question with control characters blanked; ValueError when empty or over the limit."""
+    if not isinstance(question, str):
+        raise ValueError(f"The question must be text, not {type(question).__name__}.")
+    cleaned = _CONTROL.sub(" ", question).strip()
+    if not cleaned:
+        raise ValueError("The question is empty: type a question about the sources.")
+    if len(cleaned) > limit:
+        raise ValueError(
+            f"The question is {len(cleaned):,} characters long; the limit is {limit:,} "
+            "(setting max_question_chars, QA_MAX_QUESTION_CHARS). Please shorten it."
+        )
+    return cleaned
+
+
+def answer(question: str, history: list[dict] | None = None, *, index_dir: str | Path | None = None,
+           top_k: int | None = None, settings: Settings | None = None) -> Answer:
+    """Answer `question` from the indexed sources with verbatim, cited quotes, or abstain.
+
+    `history` is the conversation so far in Gradio's messages format
+    (`[{"role": "user" | "assistant", "content": str}, ...]`), used to resolve follow-ups.
+    """
+    settings = settings or Settings.from_env()
+    question = validate_question(question, settings.max_question_chars)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    index = get_index(Path(index_dir or settings.index_dir), settings)
+    query = conversation.retrieval_query(question, history)
+    t1 = time.perf_counter()
+    query_vec = get_embedder().encode([query])[0]
+    t2 = time.perf_counter()
+    k = top_k or settings.top_k
+    candidates = retrieve(index, query, query_vec, k, max(settings.candidate_k, k))
+    t3 = time.perf_counter()
+    evidence = score_sentences(index, query, query_vec, candidates)
+    if query != question:
+        evidence = _prefer_new(index, evidence, history, settings.abstain_threshold)
+    t4 = time.perf_counter()
+    qtypes = question_types(question) or question_types(query)
+    result = compose(index, question, evidence, threshold=settings.abstain_threshold,
+                     max_citations=settings.max_citations, reason="reason" in qtypes)
+    t5 = time.perf_counter()
+    timings.update(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
+    result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
+    return result
+
+
+def _prefer_new(index: IndexData, evidence: list[Evidence], history, threshold: float) -> list[Evidence]:
+    """In a follow-up, sentences already quoted in the last answer go after fresh ones that qualify."""
+    said = " ".join(str(t.get("content", "")) for t in history or [] if isinstance(t, dict)
+                    and t.get("role") == "assistant")
+    said = re.sub(r"\\(.)", r"\1", said)  # undo markdown escaping
+    fresh = [e for e in evidence if index.sentence_text(e.sentence) not in said]
+    stale = [e for e in evidence if index.sentence_text(e.sentence) in said]
+    if fresh and fresh[0].score >= threshold:
+        return fresh + stale
+    return evidence

@@ -1,0 +1,107 @@
+"""`qa index | ask | serve | eval` — thin shells over the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+from qa.settings import Settings
+from qa.types import QAError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qa", description="Cited answers from your own sources.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or refresh the index from the corpus folder")
+    p.add_argument("--corpus", help="corpus folder (default: corpus/, QA_CORPUS_DIR)")
+    p.add_argument("--index", help="index folder (default: index/, QA_INDEX_DIR)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    p = sub.add_parser("ask", help="answer one question with cited quotes")
+    p.add_argument("question")
+    p.add_argument("--index", help="index folder")
+    p.add_argument("--top-k", type=int, help="chunks to draw evidence from")
+    p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+
+    p = sub.add_parser("serve", help="start the web chat")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--index", help="index folder")
+    p.add_argument("--corpus", help="corpus folder (uploads go here)")
+    p.add_argument("--auth", help="user:password required for upload and rebuild")
+
+    p = sub.add_parser("eval", help="measure answer quality on the seed questions and SQuAD")
+    p.add_argument("--only", choices=["seed", "squad"], help="run one of the two benchmarks")
+    p.add_argument("--limit", type=int, help="at most this many SQuAD questions")
+    p.add_argument("--out", help="write the JSON results here (default benchmarks/results/eval.json)")
+
+    args = parser.parse_args(argv)
+    try:
+        return {"index": _index, "ask": _ask, "serve": _serve, "eval": _eval}[args.command](args)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _index(args) -> int:
+    from qa.indexer import build_index
+
+    report = build_index(args.corpus, args.index, rebuild=args.rebuild, settings=Settings.from_env())
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        if report.full_rebuild_reason:
+            print(f"Full rebuild: {report.full_rebuild_reason}")
+        print(f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+              f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
+              f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f} s")
+        for source, reason in report.failed.items():
+            print(f"  skipped {source}: {reason}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _ask(args) -> int:
+    from qa.api import answer
+
+    result = answer(args.question, index_dir=args.index, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(result.answer if result.grounded else f"{result.answer}")
+    for c in result.citations:
+        by = ", ".join(c.authors) or "unknown author"
+        print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")
+        print(textwrap.indent(textwrap.fill(c.quote, 96), "    "))
+    if not result.grounded and result.related:
+        print("\nPossibly related (not an answer):")
+        for c in result.related:
+            print(f"  - {c.title} ({c.date or 'undated'}): {c.quote[:160]}")
+    return 0
+
+
+def _serve(args) -> int:
+    from ui.app import launch
+
+    settings = Settings.from_env(host=args.host, port=args.port, index_dir=args.index,
+                                 corpus_dir=args.corpus, auth=args.auth)
+    launch(settings)
+    return 0
+
+
+def _eval(args) -> int:
+    from qa.evaluate import run
+
+    return run(only=args.only, squad_limit=args.limit, out=args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Scored evidence -> an Answer of verbatim quotes with numbered citations, or an honest abstention."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from qa.evidence import _CAUSAL, Evidence
+from qa.index_format import IndexData
+from qa.types import Answer, Citation
+
+NOT_IN_SOURCES = "The sources do not answer this question."
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
+DUPLICATE_COSINE = 0.9
+
+
+def escape_markdown(text: str) -> str:
+    """Render `text` literally in markdown (no links, emphasis or HTML from corpus text)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
+            max_citations: int, reason: bool) -> Answer:
+    if not evidence or evidence[0].score < threshold:
+        related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
+                   enumerate(evidence[:3], start=1)]
+        return Answer(question, NOT_IN_SOURCES, grounded=False, related=related)
+    chosen = _choose(index, evidence, threshold, max_citations)
+    spans = _quote_spans(index, chosen, reason)
+    citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
+    text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
+    return Answer(question, text, grounded=True, citations=citations)
+
+
+def _choose(index: IndexData, evidence: list[Evidence], threshold: float, limit: int) -> list[Evidence]:
+    best = evidence[0]
+    chosen = [best]
+    floor = max(threshold, RELATIVE_KEEP * best.score)
+    for e in evidence[1:]:
+        if len(chosen) >= limit or e.score < floor:
+            break
+        vec = index.sentence_vectors[e.sentence]
+        if any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE for c in chosen):
+            continue
+        if index.sentence_text(e.sentence) in {index.sentence_text(c.sentence) for c in chosen}:
+            continue
+        chosen.append(e)
+    return _merge_adjacent(index, chosen)
+
+
+def _merge_adjacent(index: IndexData, chosen: list[Evidence]) -> list[Evidence]:
+    """Drop a quote that directly follows or precedes a better one; the better one is widened to cover it."""
+    kept: list[Evidence] = []
+    for e in chosen:
+        near = next((k for k in kept if abs(e.sentence - k.sentence) == 1
+                     and _same_paragraph(index, e.sentence, k.sentence)), None)
+        if near is None:
+            kept.append(e)
+        else:
+            near.merged.add(e.sentence)
+    return kept
+
+
+def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
+    """Each quote's span: its sentence, widened over merged neighbours and, for a why-question, over an
+    adjacent sentence of the same paragraph that states a cause."""
+    spans = []
+    used = {e.sentence for e in chosen}
+    for e in chosen:
+        ids = {e.sentence} | e.merged
+        if reason and not _CAUSAL.search(index.sentence_text(e.sentence)):
+            for nb in (e.sentence + 1, e.sentence - 1):
+                if nb not in used and _same_paragraph(index, e.sentence, nb) and \
+                        _CAUSAL.search(index.sentence_text(nb)):
+                    ids.add(nb)
+                    break
+        used |= ids
+        spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
+    return spans
+
+
+def _same_paragraph(index: IndexData, a: int, b: int) -> bool:
+    n = len(index.spans.sent_doc)
+    if not (0 <= a < n and 0 <= b < n) or index.spans.sent_doc[a] != index.spans.sent_doc[b]:
+        return False
+    lo, hi = min(a, b), max(a, b)
+    doc = index.documents[index.spans.sent_doc[lo]]
+    return "\n" not in doc.text[index.spans.sent_start[lo]:index.spans.sent_start[hi]]
+
+
+def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:
+    return int(index.spans.sent_start[sentence]), int(index.spans.sent_end[sentence])
+
+
+def _citation(index: IndexData, n: int, e: Evidence, start: int, end: int) -> Citation:
+    doc = index.documents[int(index.spans.sent_doc[e.sentence])]
+    p_start = min(int(index.spans.chunk_start[e.chunk]), start)
+    p_end = max(int(index.spans.chunk_end[e.chunk]), end)
+    return Citation(
+        n=n, doc_id=doc.doc_id, title=doc.title, authors=list(doc.authors), date=doc.date, source=doc.source,
+        quote=doc.text[start:end], start=start, end=end,
+        passage=doc.text[p_start:p_end], passage_start=p_start, passage_end=p_end,
+        score=round(float(np.float64(e.score)), 4),
+    )

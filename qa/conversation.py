@@ -1,0 +1,49 @@
+"""Follow-up questions: rebuild what "Why?", "What happened to him?" or "And Iran?" refer to,
+from the earlier turns alone (no language model is available)."""
+
+from __future__ import annotations
+
+import re
+
+from qa.lexical import tokenize
+
+_ANAPHORA = re.compile(
+    r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
+    r"the group|the country|the organi[sz]ation|the same)\b", re.I)
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|why|how|what else)\b", re.I)
+_MARKERS = re.compile(r"\s*\[\d+\]")
+CONTEXT_CHARS = 400
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: few content words, a pronoun, or "and ..."."""
+    return len(tokenize(question)) <= 2 or bool(_ANAPHORA.search(question) or _CONTINUATION.match(question))
+
+
+def retrieval_query(question: str, history: list[dict] | None) -> str:
+    """The text to retrieve with: the question itself, plus the last exchange when it is a follow-up."""
+    if not history or not is_follow_up(question):
+        return question
+    last_user = _last(history, "user")
+    last_answer = _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]
+    if not last_user:
+        return question
+    return " ".join(part for part in (question, last_user, last_answer) if part)
+
+
+def _last(history: list[dict], role: str) -> str:
+    for turn in reversed(history):
+        if isinstance(turn, dict) and turn.get("role") == role:
+            return _content_text(turn.get("content"))
+    return ""
+
+
+def _content_text(content) -> str:
+    """Gradio message content may be a string or a list of parts; keep the text."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_content_text(c) for c in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return ""

@@ -1,0 +1,143 @@
+"""Candidate chunks -> scored candidate sentences.
+
+Each sentence of the retrieved chunks gets general features (dense similarity computed from
+vectors stored at index time, lexical overlap, the chunk's retrieval rank, answer-type cues) and a
+probability of holding the answer from a logistic model trained by `benchmarks/train_ranker.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.index_format import IndexData
+from qa.lexical import tokenize
+from qa.retrieve import Candidate
+
+WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
+
+_QTYPES = {
+    "number": re.compile(r"\bhow (many|much|long|old|far|large|big|often|high)\b|\bwhat (percentage|percent|"
+                         r"number|proportion|share|amount)\b", re.I),
+    "date": re.compile(r"\bwhen\b|\bwhat (year|date|month|day|time|century|decade|period)\b|\bwhich year\b", re.I),
+    "person": re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.I),
+    "place": re.compile(r"\bwhere\b|\bwhich (country|countries|city|province|region|state|place)\b", re.I),
+    "reason": re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (caused|led to|prompted|motivated|drove)\b|"
+                         r"\bhow come\b|\breasons?\b|\bmotivations?\b", re.I),
+}
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
+                         r"million|billion|percent)\b", re.I)
+_HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
+                       r"october|november|december)\b|\bcentury\b", re.I)
+_CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
+                     r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
+                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve))\b", re.I)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+
+FEATURES = [
+    "dense", "dense_gap", "chunk_dense", "chunk_rank", "bm25", "overlap", "novelty",
+    "type_number", "type_date", "type_person", "type_place", "type_reason",
+    "short", "heading", "neighbour_dense",
+]
+
+
+@dataclass
+class Evidence:
+    sentence: int  # global sentence id
+    chunk: int  # the best-ranked retrieved chunk that contains it
+    score: float  # probability that the sentence holds the answer
+    dense: float
+    merged: set[int] = field(default_factory=set)  # adjacent sentences quoted together with this one
+
+
+def question_types(question: str) -> set[str]:
+    return {name for name, pattern in _QTYPES.items() if pattern.search(question)}
+
+
+@lru_cache(maxsize=4)
+def load_weights(path: Path = WEIGHTS_FILE) -> tuple[np.ndarray, float]:
+    data = json.loads(path.read_text())
+    if data["features"] != FEATURES:
+        raise ValueError(f"{path} was trained on other features; run benchmarks/train_ranker.py")
+    return np.asarray(data["weights"], dtype=np.float64), float(data["bias"])
+
+
+def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """Unique sentence ids of the candidate chunks, with the best-ranked chunk for each."""
+    seen: dict[int, int] = {}
+    for pos, cand in enumerate(candidates):
+        lo, hi = index.spans.chunk_sent_lo[cand.chunk], index.spans.chunk_sent_hi[cand.chunk]
+        for s in range(int(lo), int(hi)):
+            seen.setdefault(s, pos)
+    ids = np.fromiter(seen, dtype=np.int64, count=len(seen))
+    return ids, np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
+
+
+def features(index: IndexData, question: str, query_vec: np.ndarray, candidates: list[Candidate],
+             ids: np.ndarray, positions: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+    """One row of FEATURES per candidate sentence."""
+    vecs = index.sentence_vectors[ids]
+    dense = vecs @ query_vec
+    q_tokens = set(tokenize(question))
+    qtypes = question_types(question)
+    texts = [index.sentence_text(int(s)) for s in ids]
+    rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
+    rows[:, 0] = dense
+    rows[:, 1] = dense - dense.max()
+    rows[:, 2] = [candidates[p].dense for p in positions]
+    rows[:, 3] = 1.0 / (1.0 + positions)
+    top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
+    rows[:, 4] = bm25 / top
+    rows[:, 14] = _neighbour_dense(index, ids, query_vec)
+    for i, text in enumerate(texts):
+        tokens = tokenize(text)
+        token_set = set(tokens)
+        rows[i, 5] = len(q_tokens & token_set) / len(q_tokens) if q_tokens else 0.0
+        rows[i, 6] = len(token_set - q_tokens) / len(token_set) if token_set else 0.0
+        rows[i, 7] = "number" in qtypes and bool(_HAS_NUMBER.search(text))
+        rows[i, 8] = "date" in qtypes and bool(_HAS_DATE.search(text))
+        rows[i, 9] = "person" in qtypes and _has_new_name(text, question)
+        rows[i, 10] = "place" in qtypes and _has_new_name(text, question)
+        rows[i, 11] = "reason" in qtypes and bool(_CAUSAL.search(text))
+        rows[i, 12] = len(tokens) < 5
+        rows[i, 13] = not text.rstrip().endswith((".", "!", "?", "”", '"', ")", ":"))
+    return rows
+
+
+def _neighbour_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
+    """Best similarity of the sentences just before and after, within the same document."""
+    n = len(index.spans.sent_doc)
+    out = np.full(len(ids), -1.0)
+    for offset in (-1, 1):
+        nb = np.clip(ids + offset, 0, n - 1)
+        same = (index.spans.sent_doc[nb] == index.spans.sent_doc[ids]) & (nb != ids)
+        sims = index.sentence_vectors[nb] @ query_vec
+        out = np.where(same, np.maximum(out, sims), out)
+    return np.where(out < -0.5, 0.0, out)
+
+
+def _has_new_name(text: str, question: str) -> bool:
+    q = question.lower()
+    return any(m.group().lower() not in q for m in _CAPITALISED.finditer(text))
+
+
+def score_sentences(index: IndexData, question: str, query_vec: np.ndarray,
+                    candidates: list[Candidate]) -> list[Evidence]:
+    """Candidate sentences, best first."""
+    if not candidates:
+        return []
+    ids, positions = candidate_sentences(index, candidates)
+    if not len(ids):
+        return []
+    bm25 = index.sentence_lexical.scores(question)[ids]
+    rows = features(index, question, query_vec, candidates, ids, positions, bm25)
+    weights, bias = load_weights()
+    probs = 1.0 / (1.0 + np.exp(-(rows @ weights + bias)))
+    order = np.argsort(-probs, kind="stable")
+    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i]), float(rows[i, 0]))
+            for i in order]
