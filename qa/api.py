@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa import conversation
@@ -13,7 +14,7 @@ from qa.compose import compose
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, question_types, score_sentences
 from qa.index_format import IndexData, build_id, load_index
-from qa.retrieve import retrieve
+from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
 from qa.types import Answer
 
@@ -53,16 +54,33 @@ def validate_question(question: str, limit: int) -> str:
     return cleaned
 
 
+@dataclass
+class Trace:
+    """Everything one question went through; `answer` is what users get, the rest is for evaluation."""
+
+    answer: Answer
+    query: str
+    candidates: list[Candidate]
+    evidence: list[Evidence]
+    index: IndexData
+
+
 def answer(question: str, history: list[dict] | None = None, *, index_dir: str | Path | None = None,
            top_k: int | None = None, settings: Settings | None = None) -> Answer:
     """Answer `question` from the indexed sources with verbatim, cited quotes, or abstain.
 
     `history` is the conversation so far in Gradio's messages format
     (`[{"role": "user" | "assistant", "content": str}, ...]`), used to resolve follow-ups.
+    Raises ValueError for an empty or over-long question, IndexLoadError when there is no usable index.
     """
+    return run(question, history, index_dir=index_dir, top_k=top_k, settings=settings).answer
+
+
+def run(question: str, history: list[dict] | None = None, *, index_dir: str | Path | None = None,
+        top_k: int | None = None, settings: Settings | None = None) -> Trace:
+    """`answer`, keeping the intermediate results."""
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     index = get_index(Path(index_dir or settings.index_dir), settings)
     query = conversation.retrieval_query(question, history)
@@ -80,9 +98,9 @@ def answer(question: str, history: list[dict] | None = None, *, index_dir: str |
     result = compose(index, question, evidence, threshold=settings.abstain_threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes)
     t5 = time.perf_counter()
-    timings.update(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
+    timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
-    return result
+    return Trace(result, query, candidates, evidence, index)
 
 
 def _prefer_new(index: IndexData, evidence: list[Evidence], history, threshold: float) -> list[Evidence]:

@@ -98,9 +98,9 @@ def _serve(args) -> int:
 
 
 def _eval(args) -> int:
-    from qa.evaluate import run
+    from qa.evaluate import run_cli
 
-    return run(only=args.only, squad_limit=args.limit, out=args.out)
+    return run_cli(only=args.only, squad_limit=args.limit, out=args.out)
 
 
 if __name__ == "__main__":
