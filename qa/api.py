@@ -12,7 +12,7 @@ from pathlib import Path
 from qa import conversation
 from qa.compose import compose
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, question_types, score_sentences
+from qa.evidence import Evidence, load_ranker, question_types, score_sentences
 from qa.index_format import IndexData, build_id, load_index
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
@@ -90,12 +90,15 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     k = top_k or settings.top_k
     candidates = retrieve(index, query, query_vec, k, max(settings.candidate_k, k))
     t3 = time.perf_counter()
-    evidence = score_sentences(index, query, query_vec, candidates)
+    evidence = score_sentences(index, question, query, query_vec, candidates)
+    threshold = settings.abstain_threshold
+    if threshold is None:
+        threshold = load_ranker().abstain_threshold
     if query != question:
-        evidence = _prefer_new(index, evidence, history, settings.abstain_threshold)
+        evidence = _prefer_new(index, evidence, history, threshold)
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query)
-    result = compose(index, question, evidence, threshold=settings.abstain_threshold,
+    result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes)
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)

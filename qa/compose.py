@@ -27,17 +27,17 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
         related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
                    enumerate(evidence[:3], start=1)]
         return Answer(question, NOT_IN_SOURCES, grounded=False, related=related)
-    chosen = _choose(index, evidence, threshold, max_citations)
+    chosen = _choose(index, evidence, max_citations)
     spans = _quote_spans(index, chosen, reason)
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
 
 
-def _choose(index: IndexData, evidence: list[Evidence], threshold: float, limit: int) -> list[Evidence]:
+def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:
     best = evidence[0]
     chosen = [best]
-    floor = max(threshold, RELATIVE_KEEP * best.score)
+    floor = RELATIVE_KEEP * best.score
     for e in evidence[1:]:
         if len(chosen) >= limit or e.score < floor:
             break
@@ -64,21 +64,29 @@ def _merge_adjacent(index: IndexData, chosen: list[Evidence]) -> list[Evidence]:
 
 
 def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
-    """Each quote's span: its sentence, widened over merged neighbours and, for a why-question, over an
-    adjacent sentence of the same paragraph that states a cause."""
+    """Each quote's span: its sentence widened over merged neighbours; for a why-question the first
+    quote also takes in the adjacent sentence of its paragraph that gives the cause (or, failing a
+    causal cue, the one that follows, where explanations usually sit)."""
+    used = {s for e in chosen for s in {e.sentence} | e.merged}
     spans = []
-    used = {e.sentence for e in chosen}
-    for e in chosen:
+    for i, e in enumerate(chosen):
         ids = {e.sentence} | e.merged
-        if reason and not _CAUSAL.search(index.sentence_text(e.sentence)):
-            for nb in (e.sentence + 1, e.sentence - 1):
-                if nb not in used and _same_paragraph(index, e.sentence, nb) and \
-                        _CAUSAL.search(index.sentence_text(nb)):
-                    ids.add(nb)
-                    break
-        used |= ids
+        if reason and i == 0 and not any(_CAUSAL.search(index.sentence_text(s)) for s in ids):
+            extra = _reason_neighbour(index, min(ids), max(ids), used)
+            if extra is not None:
+                ids.add(extra)
+                used.add(extra)
         spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
     return spans
+
+
+def _reason_neighbour(index: IndexData, first: int, last: int, used: set[int]) -> int | None:
+    options = [nb for nb, anchor in ((last + 1, last), (first - 1, first))
+               if nb not in used and _same_paragraph(index, anchor, nb)]
+    causal = [nb for nb in options if _CAUSAL.search(index.sentence_text(nb))]
+    if causal:
+        return causal[0]
+    return options[0] if options and options[0] == last + 1 else None
 
 
 def _same_paragraph(index: IndexData, a: int, b: int) -> bool:

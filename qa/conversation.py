@@ -25,10 +25,12 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
     if not history or not is_follow_up(question):
         return question
     last_user = _last(history, "user")
-    last_answer = _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]
     if not last_user:
         return question
-    return " ".join(part for part in (question, last_user, last_answer) if part)
+    parts = [question, last_user]
+    if _ANAPHORA.search(question):  # "him", "it": the referent is often named only in the last answer
+        parts.append(_MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS])
+    return " ".join(p for p in parts if p)
 
 
 def _last(history: list[dict], role: str) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 from qa.api import run
 from qa.embedding import get_embedder
+from qa.evidence import load_ranker
 from qa.index_format import IndexData
 from qa.indexer import build_index
 from qa.ingest import load_document
@@ -262,7 +263,7 @@ TABLE_KEYS = ["retrieval_hit@1", "retrieval_hit@5", "first_quote_hit", "any_cita
 def run_eval(only: str | None = None, squad_limit: int | None = None, out: str | None = None) -> dict:
     settings = Settings.from_env()
     results: dict = {"date": time.strftime("%Y-%m-%d"), "settings": {
-        "top_k": settings.top_k, "abstain_threshold": settings.abstain_threshold,
+        "top_k": settings.top_k, "abstain_threshold": settings.abstain_threshold or load_ranker().abstain_threshold,
         "max_citations": settings.max_citations, "chunk_tokens": settings.chunk_tokens}}
     if only in (None, "seed"):
         build_index(settings.corpus_dir, settings.index_dir, settings=settings)
@@ -272,7 +273,8 @@ def run_eval(only: str | None = None, squad_limit: int | None = None, out: str |
     if only in (None, "squad"):
         corpus, index = squad_index(settings)
         items = squad_items(corpus, "test", squad_limit)
-        results["squad"] = {"split": "held-out (odd) articles", "ours": evaluate_pipeline(items, index, corpus, settings),
+        results["squad"] = {"split": "held-out (odd) articles",
+                            "ours": evaluate_pipeline(items, index, corpus, settings),
                             "baselines": evaluate_baselines(items, index, settings)}
     path = Path(out) if out else RESULTS / "eval.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,10 +39,12 @@ _CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|
                      r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve))\b", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
+_SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
+
 FEATURES = [
-    "dense", "dense_gap", "chunk_dense", "chunk_rank", "bm25", "overlap", "novelty",
+    "dense", "dense_gap", "chunk_dense", "chunk_rank", "bm25", "overlap", "bigram", "novelty",
     "type_number", "type_date", "type_person", "type_place", "type_reason",
-    "short", "heading", "neighbour_dense",
+    "short", "neighbour_dense", "prev_overlap", "next_overlap",
 ]
 
 
@@ -59,33 +61,66 @@ def question_types(question: str) -> set[str]:
     return {name for name, pattern in _QTYPES.items() if pattern.search(question)}
 
 
+@dataclass(frozen=True)
+class Ranker:
+    weights: np.ndarray
+    bias: float
+    abstain_threshold: float  # calibrated by benchmarks/train_ranker.py
+
+
 @lru_cache(maxsize=4)
-def load_weights(path: Path = WEIGHTS_FILE) -> tuple[np.ndarray, float]:
+def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
     data = json.loads(path.read_text())
     if data["features"] != FEATURES:
         raise ValueError(f"{path} was trained on other features; run benchmarks/train_ranker.py")
-    return np.asarray(data["weights"], dtype=np.float64), float(data["bias"])
+    return Ranker(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]),
+                  float(data.get("abstain_threshold", 0.2)))
+
+
+def quotable(text: str) -> bool:
+    """A claim worth quoting: a finished sentence, not a heading, byline or caption."""
+    return text.rstrip().endswith(_SENTENCE_END) or len(text.split()) >= 12
 
 
 def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-    """Unique sentence ids of the candidate chunks, with the best-ranked chunk for each."""
+    """Unique quotable sentence ids of the candidate chunks, with the best-ranked chunk for each."""
     seen: dict[int, int] = {}
     for pos, cand in enumerate(candidates):
         lo, hi = index.spans.chunk_sent_lo[cand.chunk], index.spans.chunk_sent_hi[cand.chunk]
         for s in range(int(lo), int(hi)):
-            seen.setdefault(s, pos)
+            if s not in seen and quotable(index.sentence_text(s)):
+                seen[s] = pos
     ids = np.fromiter(seen, dtype=np.int64, count=len(seen))
     return ids, np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
 
 
+class Overlap:
+    """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers."""
+
+    def __init__(self, index: IndexData, question: str):
+        self.idf = index.sentence_lexical.weight
+        stems = tokenize(question)
+        self.stems = set(stems)
+        self.total = sum(self.idf(t) for t in self.stems) or 1.0
+        self.bigrams = set(zip(stems, stems[1:]))
+
+    def words(self, tokens: list[str]) -> float:
+        return sum(self.idf(t) for t in self.stems.intersection(tokens)) / self.total
+
+    def phrases(self, tokens: list[str]) -> float:
+        if not self.bigrams:
+            return 0.0
+        return len(self.bigrams.intersection(zip(tokens, tokens[1:]))) / len(self.bigrams)
+
+
 def features(index: IndexData, question: str, query_vec: np.ndarray, candidates: list[Candidate],
              ids: np.ndarray, positions: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-    """One row of FEATURES per candidate sentence."""
+    """One row of FEATURES per candidate sentence. `question` supplies the words and answer type;
+    `query_vec` and `bm25` come from the retrieval query (the question plus any conversation context)."""
     vecs = index.sentence_vectors[ids]
     dense = vecs @ query_vec
-    q_tokens = set(tokenize(question))
+    overlap = Overlap(index, question)
     qtypes = question_types(question)
-    texts = [index.sentence_text(int(s)) for s in ids]
     rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
     rows[:, 0] = dense
     rows[:, 1] = dense - dense.max()
@@ -94,19 +129,29 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
     rows[:, 4] = bm25 / top
     rows[:, 14] = _neighbour_dense(index, ids, query_vec)
-    for i, text in enumerate(texts):
+    for i, s in enumerate(ids):
+        text = index.sentence_text(int(s))
         tokens = tokenize(text)
         token_set = set(tokens)
-        rows[i, 5] = len(q_tokens & token_set) / len(q_tokens) if q_tokens else 0.0
-        rows[i, 6] = len(token_set - q_tokens) / len(token_set) if token_set else 0.0
-        rows[i, 7] = "number" in qtypes and bool(_HAS_NUMBER.search(text))
-        rows[i, 8] = "date" in qtypes and bool(_HAS_DATE.search(text))
-        rows[i, 9] = "person" in qtypes and _has_new_name(text, question)
-        rows[i, 10] = "place" in qtypes and _has_new_name(text, question)
-        rows[i, 11] = "reason" in qtypes and bool(_CAUSAL.search(text))
-        rows[i, 12] = len(tokens) < 5
-        rows[i, 13] = not text.rstrip().endswith((".", "!", "?", "”", '"', ")", ":"))
+        rows[i, 5] = overlap.words(tokens)
+        rows[i, 6] = overlap.phrases(tokens)
+        rows[i, 7] = len(token_set - overlap.stems) / len(token_set) if token_set else 0.0
+        rows[i, 8] = "number" in qtypes and bool(_HAS_NUMBER.search(text))
+        rows[i, 9] = "date" in qtypes and bool(_HAS_DATE.search(text))
+        rows[i, 10] = "person" in qtypes and _has_new_name(text, question)
+        rows[i, 11] = "place" in qtypes and _has_new_name(text, question)
+        rows[i, 12] = "reason" in qtypes and bool(_CAUSAL.search(text))
+        rows[i, 13] = len(tokens) < 5
+        rows[i, 15] = _neighbour_overlap(index, int(s), -1, overlap)
+        rows[i, 16] = _neighbour_overlap(index, int(s), 1, overlap)
     return rows
+
+
+def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Overlap) -> float:
+    nb = sentence + offset
+    if not 0 <= nb < len(index.spans.sent_doc) or index.spans.sent_doc[nb] != index.spans.sent_doc[sentence]:
+        return 0.0
+    return overlap.words(tokenize(index.sentence_text(nb)))
 
 
 def _neighbour_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
@@ -126,18 +171,19 @@ def _has_new_name(text: str, question: str) -> bool:
     return any(m.group().lower() not in q for m in _CAPITALISED.finditer(text))
 
 
-def score_sentences(index: IndexData, question: str, query_vec: np.ndarray,
+def score_sentences(index: IndexData, question: str, query: str, query_vec: np.ndarray,
                     candidates: list[Candidate]) -> list[Evidence]:
-    """Candidate sentences, best first."""
+    """Candidate sentences, best first. `query` is what was retrieved with (question plus context)."""
     if not candidates:
         return []
     ids, positions = candidate_sentences(index, candidates)
     if not len(ids):
         return []
-    bm25 = index.sentence_lexical.scores(question)[ids]
-    rows = features(index, question, query_vec, candidates, ids, positions, bm25)
-    weights, bias = load_weights()
-    probs = 1.0 / (1.0 + np.exp(-(rows @ weights + bias)))
+    bm25 = index.sentence_lexical.scores(query)[ids]
+    words = question if tokenize(question) else query
+    rows = features(index, words, query_vec, candidates, ids, positions, bm25)
+    ranker = load_ranker()
+    probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
     return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i]), float(rows[i, 0]))
             for i in order]

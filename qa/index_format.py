@@ -18,7 +18,7 @@ from qa.lexical import LexicalIndex
 from qa.store import FaissStore
 from qa.types import Document, IndexLoadError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "current"
 BUILDS = "builds"
 

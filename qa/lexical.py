@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,18 +34,27 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over a list of texts. IDF is corpus-wide, so it is recomputed whenever the index is built."""
+    """BM25 over a list of texts, plus each stem's IDF. IDF is corpus-wide, so both are recomputed
+    whenever the index is built."""
 
-    def __init__(self, bm25: bm25s.BM25):
+    def __init__(self, bm25: bm25s.BM25, idf: dict[str, float]):
         self.bm25 = bm25
         self.vocab = bm25.vocab_dict
+        self.idf = idf
+        self.max_idf = max(idf.values(), default=1.0)
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         bm25 = bm25s.BM25()
         tokens = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s rejects empty documents
         bm25.index(tokens, show_progress=False)
-        return cls(bm25)
+        df = Counter(t for toks in tokens for t in set(toks))
+        n = len(tokens)
+        return cls(bm25, {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()})
+
+    def weight(self, token: str) -> float:
+        """IDF of a stem; an unseen stem is as rare as the rarest."""
+        return self.idf.get(token, self.max_idf)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for `query` (zeros when no query word is in the vocabulary)."""
@@ -53,7 +65,8 @@ class LexicalIndex:
 
     def save(self, path: Path) -> None:
         self.bm25.save(str(path))
+        (path / "idf.json").write_text(json.dumps(self.idf))
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(path)))
+        return cls(bm25s.BM25.load(str(path)), json.loads((path / "idf.json").read_text()))

@@ -29,8 +29,8 @@ class Settings:
     candidate_k: int = 30
     max_citations: int = 3
     max_question_chars: int = 1000
-    # Below this calibrated evidence probability the answer abstains (set by `qa eval --calibrate`).
-    abstain_threshold: float = 0.2
+    # Abstain when no sentence reaches this evidence probability; None = the value calibrated in qa/ranker.json.
+    abstain_threshold: float | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
     lock_timeout: float = 600.0
     auth: str = ""  # "user:password" protects upload and rebuild in the web app
@@ -60,7 +60,7 @@ def _coerce(f: dataclasses.Field, raw: str):
     try:
         if kind == "int":
             return int(raw)
-        if kind == "float":
+        if kind in ("float", "float | None"):
             return float(raw)
     except ValueError as exc:
         raise ValueError(f"QA_{f.name.upper()}={raw!r} is not a valid {kind}") from exc

@@ -1,0 +1,150 @@
+"""Train the evidence ranker (a logistic model over qa.evidence.FEATURES) and calibrate abstention.
+
+Reproducible: deterministic data and solver. Trains on the even-numbered SQuAD articles only;
+`qa eval` reports on the odd-numbered ones and on the seed questions, which it never sees.
+
+Abstention is calibrated on a dev set made the same way: SQuAD training questions asked of the
+SQuAD index (answerable) and of the bundled corpus index (unanswerable there).
+
+    python benchmarks/train_ranker.py      (or: make train)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from qa.api import get_index
+from qa.embedding import get_embedder
+from qa.evaluate import contains_gold, squad_index, squad_items
+from qa.evidence import FEATURES, WEIGHTS_FILE, candidate_sentences, features
+from qa.indexer import build_index
+from qa.retrieve import retrieve
+from qa.settings import Settings
+
+L2 = 1e-4
+
+
+def sentence_rows(index, items, settings):
+    """Feature rows, labels and question ids for every candidate sentence of every question."""
+    vectors = get_embedder().encode([i.question for i in items])
+    X, y, group = [], [], []
+    for q, (item, qv) in enumerate(zip(items, vectors)):
+        cands = retrieve(index, item.question, qv, settings.top_k, settings.candidate_k)
+        ids, pos = candidate_sentences(index, cands)
+        if not len(ids):
+            continue
+        bm25 = index.sentence_lexical.scores(item.question)[ids]
+        X.append(features(index, item.question, qv, cands, ids, pos, bm25))
+        y.append([_is_answer(index, int(s), item) for s in ids])
+        group.append(np.full(len(ids), q))
+    return np.concatenate(X), np.concatenate(y).astype(float), np.concatenate(group)
+
+
+def _is_answer(index, sentence: int, item) -> bool:
+    if not contains_gold(index.sentence_text(sentence), item.gold):
+        return False
+    source, start, end = item.gold_span
+    doc = index.documents[int(index.spans.sent_doc[sentence])]
+    return doc.source == source and index.spans.sent_start[sentence] < end and index.spans.sent_end[sentence] > start
+
+
+def fit_listwise(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Weights maximising, per question, the softmax probability of its answer sentences (L-BFGS)."""
+    from scipy.optimize import minimize
+
+    keep = np.isin(group, np.unique(group[y > 0]))
+    X, y, group = X[keep], y[keep], group[keep]
+    _, gi = np.unique(group, return_inverse=True)
+    n = gi.max() + 1
+
+    def loss(w):
+        s = X @ w
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, gi, s)
+        e = np.exp(s - top[gi])
+        z, p = np.bincount(gi, e, n), np.bincount(gi, e * y, n)
+        grad = X.T @ (e / z[gi] - e * y / p[gi]) / n + 2 * l2 * w
+        return -(np.log(p) - np.log(z)).mean() + l2 * w @ w, grad
+
+    return minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x
+
+
+def fit_platt(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """(a, b) so that sigmoid(a * score + b) estimates the chance the top sentence holds the answer."""
+    from scipy.optimize import minimize
+
+    def loss(ab):
+        z = ab[0] * scores + ab[1]
+        return np.mean(np.logaddexp(0, z) - correct * z)
+
+    a, b = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead").x
+    return float(a), float(b)
+
+
+def top_of_each(X, y, group, w) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: the best sentence's score and whether it holds the answer."""
+    s = X @ w
+    order = np.lexsort((-s, group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    return s[order][first], y[order][first]
+
+
+def best_scores(index, questions: list[str], w, a, b, settings) -> np.ndarray:
+    """The highest evidence probability each question reaches."""
+    vectors = get_embedder().encode(questions)
+    out = []
+    for question, qv in zip(questions, vectors):
+        cands = retrieve(index, question, qv, settings.top_k, settings.candidate_k)
+        ids, pos = candidate_sentences(index, cands)
+        bm25 = index.sentence_lexical.scores(question)[ids]
+        z = features(index, question, qv, cands, ids, pos, bm25) @ w
+        out.append(1 / (1 + np.exp(-(a * z.max() + b))))
+    return np.asarray(out)
+
+
+def calibrate(answerable: np.ndarray, unanswerable: np.ndarray, max_false_abstention: float = 0.03) -> float:
+    """The highest threshold that abstains on at most `max_false_abstention` of answerable questions."""
+    return float(np.quantile(answerable, max_false_abstention))
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    started = time.time()
+    corpus, index_dir = squad_index(settings)
+    index = get_index(index_dir, settings)
+    items = squad_items(corpus, "train")
+    X, y, group = sentence_rows(index, items, settings)
+    held_out = group % 5 == 0
+    w = fit_listwise(X[~held_out], y[~held_out], group[~held_out])
+    print(f"{len(items)} training questions, {len(X)} candidate sentences, {int(y.sum())} positive")
+    print(f"top-1 sentence holds the answer, questions held out of the fit: "
+          f"{top_of_each(X[held_out], y[held_out], group[held_out], w)[1].mean():.3f}")
+    w = fit_listwise(X, y, group)
+    a, b = fit_platt(*top_of_each(X, y, group, w))
+    for name, value in zip(FEATURES, w):
+        print(f"  {name:16s} {value:+.3f}")
+
+    build_index(settings.corpus_dir, settings.index_dir, settings=settings)
+    own = get_index(settings.index_dir, settings)
+    dev = [i.question for i in items[::5]]
+    positive = best_scores(index, dev, w, a, b, settings)
+    negative = best_scores(own, dev, w, a, b, settings)
+    threshold = calibrate(positive, negative)
+    print(f"abstain below {threshold:.3f}: abstains on {np.mean(positive < threshold):.3f} of answerable and "
+          f"{np.mean(negative < threshold):.3f} of unanswerable dev questions")
+    WEIGHTS_FILE.write_text(json.dumps({
+        "features": FEATURES,
+        "weights": [round(float(a * v), 6) for v in w],
+        "bias": round(b, 6),
+        "abstain_threshold": round(threshold, 4),
+        "trained_on": f"SQuAD v1.1 dev half a, even articles: {len(items)} questions, {len(X)} sentences",
+        "seconds": round(time.time() - started, 1),
+    }, indent=1) + "\n")
+    print(f"wrote {WEIGHTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
