@@ -78,7 +78,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
 def _decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw:
         raise IngestError("binary file (NUL bytes), not text")
     try:
         return raw.decode("utf-8-sig")
