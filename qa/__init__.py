@@ -8,9 +8,18 @@
 from qa.api import answer
 from qa.indexer import build_index
 from qa.settings import Settings
-from qa.types import Answer, BuildReport, Chunk, Citation, Document, IndexLoadError, QAError
+from qa.sources import add_source, get_document, list_documents
+from qa.types import (
+    Answer,
+    BuildReport,
+    Chunk,
+    Citation,
+    Document,
+    IndexLoadError,
+    QAError,
+)
 
 __all__ = [
-    "answer", "build_index", "Settings", "Answer", "BuildReport", "Chunk", "Citation", "Document",
-    "IndexLoadError", "QAError",
+    "answer", "build_index", "list_documents", "get_document", "add_source", "Settings",
+    "Answer", "BuildReport", "Chunk", "Citation", "Document", "IndexLoadError", "QAError",
 ]

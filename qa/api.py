@@ -94,8 +94,6 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     threshold = settings.abstain_threshold
     if threshold is None:
         threshold = load_ranker().abstain_threshold
-    if query != question:
-        evidence = _prefer_new(index, evidence, history, threshold)
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query)
     result = compose(index, question, evidence, threshold=threshold,
@@ -104,15 +102,3 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query, candidates, evidence, index)
-
-
-def _prefer_new(index: IndexData, evidence: list[Evidence], history, threshold: float) -> list[Evidence]:
-    """In a follow-up, sentences already quoted in the last answer go after fresh ones that qualify."""
-    said = " ".join(str(t.get("content", "")) for t in history or [] if isinstance(t, dict)
-                    and t.get("role") == "assistant")
-    said = re.sub(r"\\(.)", r"\1", said)  # undo markdown escaping
-    fresh = [e for e in evidence if index.sentence_text(e.sentence) not in said]
-    stale = [e for e in evidence if index.sentence_text(e.sentence) in said]
-    if fresh and fresh[0].score >= threshold:
-        return fresh + stale
-    return evidence

@@ -175,7 +175,7 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
     texts: list[str] = []
     for doc, (sentences, chunks, _) in zip(docs, pieces):
         texts += [doc.text[c.start:c.end] for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
-    vectors = _encode_with_progress(embedder, texts, settings.batch_size * 8, progress)
+    vectors = _encode_with_progress(embedder, texts, settings.batch_size, progress)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     out, row = [], 0
     for doc, (sentences, chunks, ranges) in zip(docs, pieces):
@@ -188,15 +188,19 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
 
 
 def _encode_with_progress(embedder, texts: list[str], step: int, progress: Progress) -> np.ndarray:
+    """Encode in length-sorted batches (little padding), one batch per model call so that questions
+    answered while a build runs wait for one batch at most, not the whole build."""
     from tqdm import tqdm
 
-    parts = []
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     with tqdm(total=len(texts), desc="Embedding", unit="text", disable=None, file=sys.stderr) as bar:
-        for i in range(0, len(texts), step):
-            parts.append(embedder.encode(texts[i:i + step]))
-            bar.update(len(parts[-1]))
-            progress(0.05 + 0.85 * min(1.0, (i + step) / len(texts)), f"Embedding {bar.n}/{len(texts)} texts")
-    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+        for i in range(0, len(order), step):
+            batch = order[i:i + step]
+            out[batch] = embedder.encode([texts[j] for j in batch])
+            bar.update(len(batch))
+            progress(0.05 + 0.85 * bar.n / len(texts), f"Embedding {bar.n}/{len(texts)} texts")
+    return out
 
 
 def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> None:

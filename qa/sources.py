@@ -1,0 +1,74 @@
+"""The sources behind the index: list what is indexed, read one document, add an uploaded file."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from qa.api import get_index
+from qa.ingest import SUPPORTED_SUFFIXES
+from qa.settings import Settings
+from qa.types import Document, QAError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def list_documents(index_dir: str | Path | None = None, settings: Settings | None = None) -> list[dict]:
+    """One row per indexed document: title, authors, date, source, chunks, when indexed."""
+    settings = settings or Settings.from_env()
+    index = get_index(Path(index_dir or settings.index_dir), settings)
+    rows = []
+    for source, meta in sorted(index.manifest["documents"].items(), key=lambda kv: kv[1].get("date", ""),
+                               reverse=True):
+        rows.append({"title": meta["title"], "authors": ", ".join(meta["authors"]), "date": meta["date"],
+                     "source": source, "chunks": meta["chunks"], "indexed_at": meta["indexed_at"]})
+    return rows
+
+
+def get_document(doc_id: str, index_dir: str | Path | None = None, settings: Settings | None = None) -> Document:
+    """An indexed document by id (its display text is what citation offsets refer to); KeyError if unknown."""
+    settings = settings or Settings.from_env()
+    index = get_index(Path(index_dir or settings.index_dir), settings)
+    for doc in index.documents:
+        if doc.doc_id == doc_id:
+            return doc
+    raise KeyError(doc_id)
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name: no folders, no leading dots, only [A-Za-z0-9._-], a supported extension."""
+    base = unicodedata.normalize("NFKD", Path(name.replace("\\", "/")).name).encode("ascii", "ignore").decode()
+    stem, suffix = os.path.splitext(base)
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        raise QAError(f"{name!r}: only {allowed} files can be added.")
+    stem = _UNSAFE.sub("-", stem).strip(".-_")[:80] or "upload"
+    return stem + suffix
+
+
+def add_source(filename: str, data: bytes, corpus_dir: str | Path | None = None,
+               settings: Settings | None = None) -> Path:
+    """Save an uploaded file into the corpus folder (replacing a file of the same name); returns its path.
+    Run `build_index` afterwards to index it."""
+    settings = settings or Settings.from_env()
+    corpus = Path(corpus_dir or settings.corpus_dir).resolve()
+    if len(data) > settings.max_upload_bytes:
+        raise QAError(f"{filename!r} is {len(data):,} bytes; the limit is {settings.max_upload_bytes:,} "
+                      "(QA_MAX_UPLOAD_BYTES).")
+    target = (corpus / safe_filename(filename)).resolve()
+    if target.parent != corpus:
+        raise QAError(f"{filename!r}: refusing to write outside {corpus}.")
+    corpus.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target

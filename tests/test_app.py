@@ -1,0 +1,217 @@
+"""The web app, for real: a launched server, gradio_client, and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_corpus
+
+from qa import build_index
+
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE = """---
+title: "<script>window.__pwned = 1</script> Hostile <img src=x onerror=window.__pwned=2>"
+authors: ["<b>Mallory</b>"]
+date: "2024-01-01"
+---
+The Wakhan corridor customs post reported <script>window.__pwned = 3</script> a record
+<img src=x onerror="window.__pwned=4"> number of camel caravans in 2024.
+Officials said the *caravans* carried [salt](javascript:alert(1)) and wool to the Chinese border.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real `qa serve` on a private corpus copy (with one hostile document) and index."""
+    base = tmp_path_factory.mktemp("app")
+    corpus = copy_corpus(base / "corpus")
+    (corpus / "hostile.md").write_text(HOSTILE)
+    index = base / "index"
+    build_index(corpus, index)
+    port = free_port()
+    env = {**os.environ, "QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(index), "QA_AUTH": "ed:s3cret"}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (localhost)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read()) from None
+            time.sleep(0.5)
+    yield url, corpus, index
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[0], verbose=False)
+
+
+def test_ask_endpoint_returns_a_cited_answer(client):
+    result = client.predict("Why did Russia delist the Taliban?", None, api_name="/ask")
+    assert result["grounded"] is True
+    assert set(result) >= {"question", "answer", "grounded", "citations"}
+    first = result["citations"][0]
+    assert first["n"] == 1 and "[1]" in result["answer"]
+    assert set(first) >= {"doc_id", "title", "authors", "date", "source", "quote", "start", "end", "passage",
+                          "passage_start", "passage_end", "score"}
+    assert first["quote"] in first["passage"]
+
+
+def test_ask_endpoint_abstains(client):
+    result = client.predict("Who won the 2022 FIFA World Cup?", None, api_name="/ask")
+    assert result["grounded"] is False and result["citations"] == []
+    assert "do not answer" in result["answer"]
+
+
+def test_ask_endpoint_follow_up(client):
+    first = client.predict("Which group attacked the Crocus City shopping center in Moscow?", None, api_name="/ask")
+    history = [{"role": "user", "content": "Which group attacked the Crocus City shopping center in Moscow?"},
+               {"role": "assistant", "content": first["answer"]}]
+    result = client.predict("How many people did it kill?", history, api_name="/ask")
+    assert result["grounded"] and any("143" in c["quote"] for c in result["citations"])
+
+
+def test_ask_endpoint_rejects_empty_question(client):
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", None, api_name="/ask")
+
+
+def test_document_view_escapes_and_404s(server):
+    url, _, _ = server
+    page = urllib.request.urlopen(f"{url}doc?id=hostile.md&start=10&end=40").read().decode()  # noqa: S310
+    assert "<script>" not in page and "<img" not in page and "&#60;script&#62;" in page
+    assert '<mark id="quote">' in page
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{url}doc?id=../../etc/passwd")  # noqa: S310
+    assert err.value.code == 404
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+def _ask(page, question: str, wait_for: str):
+    page.fill("#qa-input textarea", question)
+    page.click("#qa-send")
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length > n",
+        arg=[wait_for, page.locator(wait_for).count()], timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.browser
+def test_browser_question_citation_and_highlight(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#qa-input textarea")
+    _ask(page, "Why did Russia delist the Taliban?", ".qa-card[id]")
+    page.screenshot(path=str(SHOTS / "answer.png"))
+    marker = page.locator("a.qa-cite").nth(1)
+    target = marker.get_attribute("href").lstrip("#")
+    marker.click()
+    card = page.locator(f"#{target}")
+    page.wait_for_function("id => document.getElementById(id).classList.contains('qa-flash')", arg=target)
+    assert card.is_visible()
+    quote = card.locator("mark").inner_text()
+    assert len(quote) > 20 and quote in card.locator(".qa-passage").inner_text()
+    page.screenshot(path=str(SHOTS / "citation-clicked.png"))
+    with page.expect_popup() as popup:
+        card.locator("a.qa-open").click()
+    doc = popup.value
+    doc.wait_for_load_state()
+    assert doc.locator("mark#quote").inner_text() == quote
+    doc.screenshot(path=str(SHOTS / "document.png"))
+    _ask(page, "Who won the 2022 FIFA World Cup?", ".qa-related")
+    assert "Not in the sources" in page.locator(".qa-abstain").last.inner_text()
+    page.screenshot(path=str(SHOTS / "abstain.png"))
+    page.click("#qa-clear")
+    page.wait_for_function("() => document.querySelectorAll('a.qa-cite').length === 0")
+    page.close()
+
+
+@pytest.mark.browser
+def test_browser_hostile_document_renders_as_text(server, browser):
+    url, _, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#qa-input textarea")
+    _ask(page, "What did the Wakhan corridor customs post report <img src=x onerror=window.__pwned=5>?",
+         ".qa-card[id]")
+    assert page.evaluate("window.__pwned") is None
+    sources = page.locator("#qa-sources").inner_text()
+    assert "<script>" in sources or "<img" in sources  # shown as text
+    assert page.locator("#qa-sources script, #qa-sources img, #qa-chat img[src='x']").count() == 0
+    page.screenshot(path=str(SHOTS / "hostile.png"))
+    with page.expect_popup() as popup:
+        page.locator("a.qa-open").first.click()
+    doc = popup.value
+    doc.wait_for_load_state()
+    assert doc.evaluate("window.__pwned") is None and "<script>" in doc.locator("h1").inner_text()
+    page.close()
+
+
+@pytest.mark.browser
+def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
+    url, corpus, _ = server
+    doc = tmp_path / "lapis trade.md"
+    doc.write_text("---\ntitle: Lapis lazuli exports\ndate: 2024-06-01\n---\n"
+                   "Badakhshan's lapis lazuli exports to China doubled in 2024, according to the mining ministry.\n")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_role("tab", name="Documents").click()
+    page.set_input_files("#qa-upload input[type=file]", str(doc))
+    page.get_by_label("Access key (user:password)").fill("ed:wrong")
+    page.click("#qa-rebuild")
+    page.wait_for_selector("text=need the access key", timeout=30_000)
+    assert not (corpus / "lapis-trade.md").exists()
+    page.get_by_label("Access key (user:password)").fill("ed:s3cret")
+    page.click("#qa-rebuild")
+    page.wait_for_selector("#qa-status >> text=Index rebuilt", timeout=120_000)
+    assert (corpus / "lapis-trade.md").exists()
+    assert "Lapis lazuli exports" in page.locator("#qa-docs").inner_text()
+    page.screenshot(path=str(SHOTS / "documents.png"))
+    page.get_by_role("tab", name="Ask").click()
+    _ask(page, "How did Badakhshan's lapis lazuli exports change?", ".qa-card[id]")
+    assert "lapis lazuli exports to China doubled" in page.locator("#qa-sources").inner_text()
+    page.close()

@@ -1,0 +1,155 @@
+"""The Gradio web chat. It only calls `qa`'s public API; all rendering escapes corpus and user text."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+import qa
+from ui.render import APP_CSS, APP_HEAD, answer_html, cards_html, document_page, esc
+
+EXAMPLES = [
+    "Why did Russia delist the Taliban?",
+    "What divides Iran and the Taliban?",
+    "Why are Central Asian countries wary of the Taliban?",
+    "How much has ISKP grown since the Taliban took over?",
+]
+DOC_COLUMNS = ["title", "authors", "date", "source", "chunks", "indexed_at"]
+
+
+def _documents_table(settings: qa.Settings) -> list[list]:
+    try:
+        return [[row[c] for c in DOC_COLUMNS] for row in qa.list_documents(settings=settings)]
+    except qa.QAError:
+        return []
+
+
+def _check_auth(settings: qa.Settings, credentials: str) -> None:
+    if settings.auth and not hmac.compare_digest(credentials.strip().encode(), settings.auth.encode()):
+        raise gr.Error("Upload and rebuild need the access key (user:password) set by QA_AUTH / --auth.")
+
+
+def build_blocks(settings: qa.Settings) -> gr.Blocks:
+    def respond(message: str, chat: list, history: list, turns: list):
+        """Stream the answer quote by quote; cards for every turn go in the side panel."""
+        if not (message or "").strip():
+            yield chat, history, turns, cards_html(turns), ""
+            return
+        chat = [*chat, {"role": "user", "content": esc(message)}]
+        yield ([*chat, {"role": "assistant", "content": '<span class="qa-wait">Searching the sources…</span>'}],
+               history, turns, cards_html(turns), "")
+        try:
+            result = qa.answer(message, history, settings=settings).to_dict()
+        except (ValueError, qa.QAError) as exc:
+            chat = [*chat, {"role": "assistant", "content": f'<span class="qa-abstain">{esc(str(exc))}</span>'}]
+            yield chat, history, turns, cards_html(turns), ""
+            return
+        turn = len(turns) + 1
+        turns = [*turns, (turn, message, result)]
+        pieces = answer_html(result, turn)
+        for i in range(1, len(pieces) + 1):
+            yield ([*chat, {"role": "assistant", "content": " ".join(pieces[:i])}], history, turns,
+                   cards_html(turns) if i == len(pieces) else cards_html(turns[:-1]), "")
+        history = [*history, {"role": "user", "content": message},
+                   {"role": "assistant", "content": result["answer"]}]
+        yield [*chat, {"role": "assistant", "content": " ".join(pieces)}], history, turns, cards_html(turns), ""
+
+    def upload_and_rebuild(files, credentials: str, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        _check_auth(settings, credentials or "")
+        added = []
+        for f in files or []:
+            path = Path(f if isinstance(f, str) else f.name)
+            try:
+                added.append(qa.add_source(path.name, path.read_bytes(), settings=settings).name)
+            except qa.QAError as exc:
+                raise gr.Error(str(exc)) from exc
+        try:
+            report = qa.build_index(settings=settings, progress=lambda frac, msg: progress(frac, desc=msg))
+        except qa.QAError as exc:
+            raise gr.Error(str(exc)) from exc
+        lines = [f"**Index rebuilt** in {report.seconds:.1f} s: {len(report.added)} added, "
+                 f"{len(report.updated)} updated, {len(report.removed)} removed, {len(report.unchanged)} unchanged."]
+        if added:
+            lines.append("Saved: " + ", ".join(esc(a) for a in added))
+        for source, reason in report.failed.items():
+            lines.append(f"Skipped {esc(source)}: {esc(reason)}")
+        return "\n\n".join(lines), _documents_table(settings), None
+
+    def ask(question: str, history: list[dict] | None = None) -> dict:
+        """Answer a question with cited quotes; returns Answer.to_dict()."""
+        try:
+            return qa.answer(question, history, settings=settings).to_dict()
+        except (ValueError, qa.QAError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
+        gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
+                    "citations. Click a number to see the passage; questions the sources do not answer are "
+                    "declined.")
+        history = gr.State([])
+        turns = gr.State([])
+        with gr.Tab("Ask"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Conversation", height=520, elem_id="qa-chat",
+                                      buttons=["copy"], feedback_options=None)
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Ask about the sources, e.g. Why did Russia delist the Taliban?",
+                                         show_label=False, scale=5, max_length=settings.max_question_chars,
+                                         elem_id="qa-input", submit_btn=False)
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-send")
+                    gr.Examples(EXAMPLES, inputs=box, label="Try")
+                    clear = gr.Button("New chat", variant="secondary", elem_id="qa-clear")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(cards_html([]), elem_id="qa-sources")
+        with gr.Tab("Documents"):
+            table = gr.Dataframe(value=lambda: _documents_table(settings), headers=DOC_COLUMNS,
+                                 interactive=False, wrap=True, elem_id="qa-docs",
+                                 column_widths=["34%", "20%", "9%", "23%", "6%", "8%"])
+            gr.Markdown("**Add sources** (.txt, .md, .html, .pdf) and rebuild the index. The chat switches "
+                        "to the new index as soon as it is built.")
+            files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".html", ".htm", ".pdf"],
+                            label="Files to add", elem_id="qa-upload")
+            credentials = gr.Textbox(label="Access key (user:password)", type="password",
+                                     visible=bool(settings.auth))
+            rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="qa-rebuild")
+            status = gr.Markdown(elem_id="qa-status")
+
+        outputs = [chat, history, turns, sources, box]
+        box.submit(respond, [box, chat, history, turns], outputs, api_visibility="private")
+        send.click(respond, [box, chat, history, turns], outputs, api_visibility="private")
+        clear.click(lambda: ([], [], [], cards_html([]), ""), None, outputs, api_visibility="private")
+        rebuild.click(upload_and_rebuild, [files, credentials], [status, table, files], api_visibility="private",
+                      concurrency_limit=1, concurrency_id="rebuild")
+        gr.api(ask, api_name="ask")
+    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    return demo
+
+
+def build_app(settings: qa.Settings) -> FastAPI:
+    """FastAPI app: the chat at /, the whole-document view at /doc."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/doc", response_class=HTMLResponse)
+    def document(id: str = Query(..., max_length=1000), start: int = 0, end: int = 0) -> str:  # noqa: A002
+        try:
+            doc = qa.get_document(id, settings=settings)
+        except KeyError:
+            raise HTTPException(404, "No such document in the index") from None
+        return document_page(doc, start, end)
+
+    demo = build_blocks(settings)
+    return gr.mount_gradio_app(app, demo, path="/", css=APP_CSS, head=APP_HEAD, footer_links=["api"],
+                               max_file_size=settings.max_upload_bytes, show_error=True)
+
+
+def launch(settings: qa.Settings) -> None:
+    app = build_app(settings)
+    print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

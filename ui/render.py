@@ -1,0 +1,138 @@
+"""HTML for answers, source cards and the document view. Every piece of corpus or user text goes
+through `esc`, which leaves nothing that HTML or markdown would interpret."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'`*_[]()#|~\\!{}$"}
+
+
+def esc(text: str) -> str:
+    """Text as inert HTML: markup characters and markdown punctuation become numeric entities."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", "<br>")
+
+
+def byline(c) -> str:
+    authors = ", ".join(c["authors"]) if c["authors"] else "Author not stated"
+    return f"{esc(authors)} · {esc(c['date'] or 'undated')}"
+
+
+def answer_html(result: dict, turn: int) -> list[str]:
+    """The answer as a list of pieces (streamed one by one): each quote with its marker link."""
+    if not result["grounded"]:
+        return [
+            '<span class="qa-abstain"><strong>Not in the sources.</strong> '
+            f"{esc(result['answer'])} Nothing in the indexed documents supports an answer, so none is "
+            "given. Try rephrasing, or see the possibly related passages beside the chat.</span>"
+        ]
+    return [
+        f'<span class="qa-quote">“{esc(c["quote"])}”</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
+        f'title="{esc(c["title"])}">[{c["n"]}]</a>'
+        for c in result["citations"]
+    ]
+
+
+def doc_link(c: dict) -> str:
+    query = urlencode({"id": c["doc_id"], "start": c["start"], "end": c["end"]})
+    return f"doc?{query}#quote"
+
+
+def card(c: dict, turn: int, related: bool = False) -> str:
+    """A source card: title, authors, date, and the quote highlighted inside its passage."""
+    before = c["passage"][: c["start"] - c["passage_start"]]
+    after = c["passage"][c["end"] - c["passage_start"]:]
+    label = "" if related else f'<span class="qa-num">[{c["n"]}]</span> '
+    ident = "" if related else f' id="qa-cite-{turn}-{c["n"]}"'
+    return (
+        f'<div class="qa-card{" qa-related" if related else ""}"{ident}>'
+        f'<div class="qa-card-head">{label}<span class="qa-title">{esc(c["title"])}</span></div>'
+        f'<div class="qa-meta">{byline(c)} · <span class="qa-src">{esc(c["source"])}</span></div>'
+        f'<div class="qa-passage">{esc(before)}<mark>{esc(c["quote"])}</mark>{esc(after)}</div>'
+        f'<a class="qa-open" href="{html.escape(doc_link(c))}" target="_blank" rel="noopener">'
+        "Open the whole document at this quote ↗</a></div>"
+    )
+
+
+def cards_html(turns: list[tuple[int, str, dict]]) -> str:
+    """Cards for every answered turn, newest first."""
+    if not turns:
+        return ('<div class="qa-empty">Sources appear here: every quote in an answer is numbered, and its '
+                "card shows where it comes from.</div>")
+    blocks = []
+    for turn, question, result in reversed(turns):
+        head = f'<div class="qa-turn-q">Q{turn}: {esc(question)}</div>'
+        if result["grounded"]:
+            body = "".join(card(c, turn) for c in result["citations"])
+        elif result.get("related"):
+            body = ('<div class="qa-related-head">Possibly related passages — not an answer</div>'
+                    + "".join(card(c, turn, related=True) for c in result["related"]))
+        else:
+            body = '<div class="qa-empty">No related passages.</div>'
+        blocks.append(f'<section class="qa-turn">{head}{body}</section>')
+    return "".join(blocks)
+
+
+def document_page(doc, start: int, end: int) -> str:
+    """A standalone page with the whole display text and the cited span marked."""
+    text = doc.text
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    if end < start:
+        start, end = end, start
+    authors = ", ".join(doc.authors) or "Author not stated"
+    body = f'{esc(text[:start])}<mark id="quote">{esc(text[start:end])}</mark>{esc(text[end:])}'
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+        f"<title>{esc(doc.title)}</title><style>{DOC_CSS}</style></head><body><main>"
+        f"<h1>{esc(doc.title)}</h1><p class='meta'>{esc(authors)} · {esc(doc.date or 'undated')}"
+        f"{' · ' + esc(doc.publisher) if doc.publisher else ''} · {esc(doc.source)}</p>"
+        f"<article>{body}</article></main></body></html>"
+    )
+
+
+DOC_CSS = """
+body{font:17px/1.6 Georgia,serif;background:#fafaf7;color:#1d1d1d;margin:0}
+main{max-width:46rem;margin:2rem auto;padding:0 1.2rem}
+h1{font:600 1.6rem/1.3 system-ui,sans-serif} .meta{color:#555;font:14px system-ui,sans-serif}
+mark{background:#ffe08a;padding:.1em 0;scroll-margin-top:40vh}
+"""
+
+APP_CSS = """
+.qa-quote{font-style:italic}
+.qa-cite{font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer;padding:0 .1em}
+.qa-cite:hover{text-decoration:underline}
+.qa-abstain{display:block;border-left:4px solid #b45309;background:#fff7ed;color:#7c2d12;padding:.5em .8em;
+  border-radius:4px}
+.qa-wait{color:#6b7280;font-style:italic}
+#qa-sources{max-height:72vh;overflow-y:auto}
+.qa-turn{margin-bottom:1.2em}
+.qa-turn-q{font-weight:600;font-size:.9em;color:#374151;margin:.2em 0 .4em}
+.qa-card{border:1px solid #d1d5db;border-radius:8px;padding:.6em .8em;margin:.5em 0;background:#fff;color:#111;
+  transition:box-shadow .3s,border-color .3s}
+.qa-card.qa-flash{border-color:#1d4ed8;box-shadow:0 0 0 3px #93c5fd}
+.qa-related{background:#f9fafb;border-style:dashed}
+.qa-related-head{font-size:.85em;color:#92400e;font-weight:600}
+.qa-card-head{font-weight:600} .qa-num{color:#1d4ed8}
+.qa-meta{font-size:.8em;color:#4b5563;margin:.15em 0 .4em}
+.qa-passage{font-size:.88em;line-height:1.45;color:#374151}
+.qa-passage mark{background:#fde68a;color:#111;padding:0 .1em}
+.qa-open{font-size:.8em}
+.qa-empty{color:#6b7280;font-size:.9em}
+"""
+
+APP_HEAD = """
+<script>
+document.addEventListener('click', function (event) {
+  const link = event.target.closest && event.target.closest('a.qa-cite');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const card = document.getElementById((link.getAttribute('href') || '').replace(/^#/, ''));
+  if (!card) return;
+  card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  card.classList.add('qa-flash');
+  setTimeout(function () { card.classList.remove('qa-flash'); }, 2000);
+}, true);
+</script>
+"""
