@@ -1,0 +1,125 @@
+"""answer(): verbatim quotes with exact offsets, numbering, abstention, follow-ups, input limits, hot reload."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import copy_corpus, run_cli
+
+from qa import Answer, Settings, answer, build_index
+from qa.index_format import load_index
+
+
+def check_citations(result: Answer, index_dir) -> None:
+    """Every quote is an exact span of its document at its offsets; numbering is 1..n in order of use."""
+    docs = {d.doc_id: d.text for d in load_index(index_dir, Settings().model_name).documents}
+    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
+    positions = [result.answer.index(f"[{c.n}]") for c in result.citations]
+    assert positions == sorted(positions)
+    for c in result.citations:
+        text = docs[c.doc_id]
+        assert text[c.start:c.end] == c.quote and c.quote.strip() == c.quote
+        assert text[c.passage_start:c.passage_end] == c.passage
+        assert c.passage_start <= c.start < c.end <= c.passage_end
+        assert c.title and c.date and c.source == c.doc_id and 0 <= c.score <= 1
+
+
+def test_why_question_gets_quoted_reasons(built):
+    _, index = built
+    result = answer("Why did Russia delist the Taliban?", index_dir=index)
+    assert result.grounded and 1 <= len(result.citations) <= 3
+    check_citations(result, index)
+    quotes = " ".join(c.quote for c in result.citations)
+    assert "needs to resolve urgent issues" in quotes or "continuation of an ongoing improvement" in quotes
+    assert all(c.date == "2024-04-29" for c in result.citations if "Russia" in c.quote)
+
+
+def test_answer_from_two_articles(built):
+    _, index = built
+    result = answer("What divides Iran and the Taliban?", index_dir=index)
+    check_citations(result, index)
+    assert result.grounded
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of Australia?",
+    "How does photosynthesis work?",
+    "Who won the 2022 FIFA World Cup?",
+])
+def test_unanswerable_abstains_without_citations(built, question):
+    _, index = built
+    result = answer(question, index_dir=index)
+    assert result.grounded is False and result.citations == []
+    assert "do not answer" in result.answer
+    assert all(r.quote for r in result.related)  # offered separately, never as citations
+
+
+def test_to_dict_is_json_serialisable(built):
+    _, index = built
+    data = answer("How many people were killed in the Crocus City attack?", index_dir=index).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data) >= {"question", "answer", "grounded", "citations"}
+    assert "143" in data["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
+def test_empty_questions_raise_value_error(built, question):
+    with pytest.raises(ValueError, match="empty"):
+        answer(question, index_dir=built[1])
+
+
+def test_over_long_question_raises_value_error(built):
+    limit = Settings().max_question_chars
+    with pytest.raises(ValueError, match="limit"):
+        answer("why " * limit, index_dir=built[1])
+
+
+@pytest.mark.parametrize("first,follow_up,expected", [
+    ("Which group attacked the Crocus City shopping center in Moscow?", "How many people did it kill?", "143"),
+    ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", "whereabouts"),
+    ("What did Russia announce on April 23?", "Why?", "urgent issues"),
+])
+def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
+    _, index = built
+    a1 = answer(first, index_dir=index)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": a1.answer}]
+    a2 = answer(follow_up, history, index_dir=index)
+    assert a2.grounded and any(expected in c.quote for c in a2.citations)
+    check_citations(a2, index)
+
+
+def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.md").write_text("---\ntitle: X\n---\nThe envoy wrote <b>bold</b> and *stars* in the Kabul memo of 2023.\n")
+    build_index(corpus, tmp_path / "i")
+    result = answer("What did the envoy write in the Kabul memo?", index_dir=tmp_path / "i")
+    assert "<b>" not in result.answer and "\\<b\\>" in result.answer and "\\*stars\\*" in result.answer
+    assert "<b>bold</b>" in result.citations[0].quote  # the quote itself stays verbatim
+
+
+def test_new_index_is_picked_up_without_restart(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    question = "What did Kazakhstan open through Afghanistan?"
+    assert all(c.source != "grain.md" for c in answer(question, index_dir=index).citations)
+    (corpus / "grain.md").write_text("---\ntitle: Grain\n---\nKazakhstan opened a grain corridor through "
+                                     "Afghanistan to reach Pakistani ports in 2024.\n")
+    build_index(corpus, index)
+    result = answer(question, index_dir=index)
+    assert result.grounded and result.citations[0].source == "grain.md"
+    shutil.rmtree(tmp_path)
+
+
+def test_cli_ask_text_and_json(built):
+    _, index = built
+    proc = run_cli("ask", "How much has ISKP grown since the Taliban took over?", "--index", str(index))
+    assert proc.returncode == 0 and "[1]" in proc.stdout and "tripled" in proc.stdout
+    proc = run_cli("ask", "How much has ISKP grown since the Taliban took over?", "--index", str(index), "--json")
+    data = json.loads(proc.stdout)
+    assert data["grounded"] and data["citations"][0]["quote"] in proc.stdout
+    proc = run_cli("ask", "", "--index", str(index))
+    assert proc.returncode == 2 and "empty" in proc.stderr
