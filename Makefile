@@ -26,6 +26,7 @@ serve: index
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check qa ui tests benchmarks
+	$(VENV)/bin/bandit -q -c pyproject.toml -r qa ui
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -98,7 +98,7 @@ def _build_locked(corpus: Path, index: Path, rebuild: bool, settings: Settings, 
                 kept[source] = old
                 report.unchanged.append(source)
                 continue
-            to_embed.append(load_document(path, corpus))
+            to_embed.append(load_document(path, corpus, settings.max_file_bytes))
         except (IngestError, OSError) as exc:
             report.failed[source] = str(exc)
             if old is not None:  # keep what was indexed rather than lose it over an unreadable edit
@@ -205,11 +205,10 @@ def _encode_with_progress(embedder, texts: list[str], step: int, progress: Progr
 
 def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> None:
     builds = index / fmt.BUILDS
-    builds.mkdir(exist_ok=True)
     name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}"
     tmp = builds / f".tmp-{name}"
-    tmp.mkdir()
     try:
+        tmp.mkdir(parents=True)
         _write_build(tmp, parts, settings)
         _fsync_tree(tmp)
         final = builds / name
@@ -220,8 +219,11 @@ def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> N
         os.symlink(Path(fmt.BUILDS) / name, link_tmp)
         os.replace(link_tmp, index / fmt.CURRENT)
         _fsync_dir(index)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise QAError(f"Could not write the new index in {index}: {exc.strerror or exc}. "
+                          "The previous index is unchanged; free some space and run `qa index` again.") from exc
         raise
     _remove_old_builds(builds, keep=name)
 

@@ -41,9 +41,12 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(CLEANING_VERSION.encode() + b"\0" + raw).hexdigest()
 
 
-def load_document(path: Path, corpus_dir: Path) -> Document:
+def load_document(path: Path, corpus_dir: Path, max_bytes: int = 50 * 1024 * 1024) -> Document:
     """Read, extract and clean one file. Raises IngestError with a reason a user can act on."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(f"file too large ({size:,} bytes; the limit is {max_bytes:,}, QA_MAX_FILE_BYTES)")
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc

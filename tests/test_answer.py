@@ -93,7 +93,8 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
 def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "x.md").write_text("---\ntitle: X\n---\nThe envoy wrote <b>bold</b> and *stars* in the Kabul memo of 2023.\n")
+    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
+                                 "The envoy wrote <b>bold</b> and *stars* in the Kabul memo of 2023.\n")
     build_index(corpus, tmp_path / "i")
     result = answer("What did the envoy write in the Kabul memo?", index_dir=tmp_path / "i")
     assert "<b>" not in result.answer and "\\<b\\>" in result.answer and "\\*stars\\*" in result.answer
