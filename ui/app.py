@@ -149,7 +149,16 @@ def build_app(settings: qa.Settings) -> FastAPI:
                                max_file_size=settings.max_upload_bytes, show_error=True)
 
 
+def warm_up(settings: qa.Settings) -> None:
+    """Load the model and index before the first visitor, so nobody waits seconds for their first answer."""
+    try:
+        qa.answer("warm-up", settings=settings)
+    except qa.QAError as exc:
+        print(f"warning: {exc}", flush=True)
+
+
 def launch(settings: qa.Settings) -> None:
+    warm_up(settings)
     app = build_app(settings)
     print(f"Serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
