@@ -83,12 +83,15 @@ def quotable(text: str) -> bool:
 
 
 def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-    """Unique quotable sentence ids of the candidate chunks, with the best-ranked chunk for each."""
+    """Unique quotable sentence ids of the candidate chunks and of their neighbours just across a chunk
+    boundary (an answer often follows the sentence that matches the question), each with the rank of
+    the best candidate chunk it came from."""
     seen: dict[int, int] = {}
+    n, doc_of = len(index.spans.sent_doc), index.spans.sent_doc
     for pos, cand in enumerate(candidates):
-        lo, hi = index.spans.chunk_sent_lo[cand.chunk], index.spans.chunk_sent_hi[cand.chunk]
-        for s in range(int(lo), int(hi)):
-            if s not in seen and quotable(index.sentence_text(s)):
+        lo, hi = int(index.spans.chunk_sent_lo[cand.chunk]), int(index.spans.chunk_sent_hi[cand.chunk])
+        for s in range(max(lo - 1, 0), min(hi + 1, n)):
+            if s not in seen and doc_of[s] == doc_of[lo] and quotable(index.sentence_text(s)):
                 seen[s] = pos
     ids = np.fromiter(seen, dtype=np.int64, count=len(seen))
     return ids, np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
