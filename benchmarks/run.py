@@ -51,6 +51,7 @@ def bench_build(settings: Settings, work: Path) -> dict:
     """Full `qa index` of the SQuAD corpus against raw model.encode on the same texts, same run."""
     corpus = work / "squad-corpus"
     write_squad_corpus(corpus)
+    get_embedder()  # load the model first: both sides below are timed warm
     report, _ = timed(build_index, corpus, work / "squad-index", rebuild=True, settings=settings)
     index = get_index(work / "squad-index", settings)
     chunk_texts = [index.chunk_text(i) for i in range(len(index.spans.chunk_doc))]
@@ -230,12 +231,77 @@ def bench_alternative(settings: Settings, label: str, index_dir: Path, items) ->
     }
 
 
+# --- 6. soak -----------------------------------------------------------------------------
+
+
+def bench_soak(settings: Settings, questions: list[str], total: int = 2000, users: int = 8) -> dict:
+    """A real server answering `total` questions from `users` threads; its resident memory after a
+    warm-up of 200 questions against the end."""
+    import os
+    import socket
+    import subprocess
+    import threading
+
+    import psutil
+    from gradio_client import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT,
+                            env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                Client(url, verbose=False)
+                break
+            except Exception:
+                time.sleep(0.5)
+        rss = lambda: psutil.Process(proc.pid).memory_info().rss / 2**20  # noqa: E731
+        errors, latencies, lock = [], [], threading.Lock()
+
+        def user(u: int, count: int) -> None:
+            client = Client(url, verbose=False)
+            for i in range(count):
+                t = time.perf_counter()
+                try:
+                    client.predict(questions[(u * 31 + i) % len(questions)], None, api_name="/ask")
+                    with lock:
+                        latencies.append((time.perf_counter() - t) * 1000)
+                except Exception as exc:
+                    with lock:
+                        errors.append(repr(exc))
+
+        def wave(count: int) -> None:
+            threads = [threading.Thread(target=user, args=(u, count // users)) for u in range(users)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        start_rss = rss()
+        wave(200)
+        warm_rss = rss()
+        started = time.perf_counter()
+        wave(total)
+        end_rss = rss()
+        elapsed = time.perf_counter() - started
+        return {"questions": total, "users": users, "errors": len(errors), "seconds": round(elapsed, 1),
+                "p50_ms": pct(latencies, 50), "p95_ms": pct(latencies, 95), "rss_mb_start": round(start_rss, 1),
+                "rss_mb_after_warmup": round(warm_rss, 1), "rss_mb_end": round(end_rss, 1),
+                "rss_growth_after_warmup_pct": round(100 * (end_rss - warm_rss) / warm_rss, 2)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 # --- the command --------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="build,incremental,latency,scale,alternative")
+    parser.add_argument("--only", default="build,incremental,latency,scale,alternative,soak")
     parser.add_argument("--max-scale", type=int, default=1_000_000)
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -267,6 +333,10 @@ def main() -> None:
                 show("5. vs plain LangChain+FAISS, SQuAD",
                      bench_alternative(settings, "squad", squad_dir, squad_items(squad_corpus, "test", 500))),
             ]
+        if "soak" in only:
+            mixed = [i.question for i in seed_items() if not i.history] + \
+                [i.question for i in squad_items(squad_corpus, "test", 200)]
+            results["soak"] = show("6. soak: 2,000 questions on a real server", bench_soak(settings, mixed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -104,8 +104,8 @@ def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:
 
 def _citation(index: IndexData, n: int, e: Evidence, start: int, end: int) -> Citation:
     doc = index.documents[int(index.spans.sent_doc[e.sentence])]
-    p_start = min(int(index.spans.chunk_start[e.chunk]), start)
-    p_end = max(int(index.spans.chunk_end[e.chunk]), end)
+    chunk = index.chunk(e.chunk)  # the quote may lie just across its boundary: the passage takes in both
+    p_start, p_end = min(chunk.start, start), max(chunk.end, end)
     return Citation(
         n=n, doc_id=doc.doc_id, title=doc.title, authors=list(doc.authors), date=doc.date, source=doc.source,
         quote=doc.text[start:end], start=start, end=end,

@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.lexical import LexicalIndex
 from qa.store import FaissStore
-from qa.types import Document, IndexLoadError
+from qa.types import Chunk, Document, IndexLoadError
 
 FORMAT_VERSION = 2
 CURRENT = "current"
@@ -60,6 +60,13 @@ class IndexData:
     store: FaissStore
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
+
+    def chunk(self, i: int) -> Chunk:
+        sp = self.spans
+        doc = self.documents[sp.chunk_doc[i]]
+        sentences = [(int(sp.sent_start[s]), int(sp.sent_end[s]))
+                     for s in range(sp.chunk_sent_lo[i], sp.chunk_sent_hi[i])]
+        return Chunk(int(i), doc.doc_id, int(sp.chunk_start[i]), int(sp.chunk_end[i]), self.chunk_text(i), sentences)
 
     def chunk_text(self, i: int) -> str:
         return self.documents[self.spans.chunk_doc[i]].text[self.spans.chunk_start[i]:self.spans.chunk_end[i]]

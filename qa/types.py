@@ -29,13 +29,15 @@ class Document:
 
 @dataclass
 class Chunk:
-    """A span of a document's display text, with the sentence spans that overlap it."""
+    """A span of a document's display text (`text == document.text[start:end]`), with the character
+    spans of the sentences that overlap it."""
 
     chunk_id: int
     doc_id: str
     start: int
     end: int
-    sentences: list[tuple[int, int]]  # global sentence ids, (first, last exclusive)
+    text: str
+    sentences: list[tuple[int, int]]
 
 
 @dataclass
