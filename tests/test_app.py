@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_corpus
+from conftest import ROOT, copy_corpus, start_server, stop_server
 
 from qa import build_index
 
@@ -29,12 +24,6 @@ Officials said the *caravans* carried [salt](javascript:alert(1)) and wool to th
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real `qa serve` on a private corpus copy (with one hostile document) and index."""
@@ -43,27 +32,9 @@ def server(tmp_path_factory):
     (corpus / "hostile.md").write_text(HOSTILE)
     index = base / "index"
     build_index(corpus, index)
-    port = free_port()
-    env = {**os.environ, "QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(index), "QA_AUTH": "ed:s3cret"}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (localhost)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read()) from None
-            time.sleep(0.5)
+    proc, url = start_server(corpus, index, QA_AUTH="ed:s3cret")
     yield url, corpus, index
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +101,21 @@ def browser():
         b.close()
 
 
+def _open_document(page, link):
+    with page.expect_popup() as popup:
+        link.click()
+    doc = popup.value
+    doc.wait_for_load_state()
+    return doc
+
+
+def _open_chat(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#qa-input textarea")
+    return page
+
+
 def _ask(page, question: str, wait_for: str):
     page.fill("#qa-input textarea", question)
     page.click("#qa-send")
@@ -142,9 +128,7 @@ def _ask(page, question: str, wait_for: str):
 @pytest.mark.browser
 def test_browser_question_citation_and_highlight(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#qa-input textarea")
+    page = _open_chat(browser, url)
     _ask(page, "Why did Russia delist the Taliban?", ".qa-card[id]")
     page.screenshot(path=str(SHOTS / "answer.png"))
     marker = page.locator("a.qa-cite").nth(1)
@@ -156,10 +140,7 @@ def test_browser_question_citation_and_highlight(server, browser):
     quote = card.locator("mark").inner_text()
     assert len(quote) > 20 and quote in card.locator(".qa-passage").inner_text()
     page.screenshot(path=str(SHOTS / "citation-clicked.png"))
-    with page.expect_popup() as popup:
-        card.locator("a.qa-open").click()
-    doc = popup.value
-    doc.wait_for_load_state()
+    doc = _open_document(page, card.locator("a.qa-open"))
     assert doc.locator("mark#quote").inner_text() == quote
     doc.screenshot(path=str(SHOTS / "document.png"))
     _ask(page, "Who won the 2022 FIFA World Cup?", ".qa-related")
@@ -173,9 +154,7 @@ def test_browser_question_citation_and_highlight(server, browser):
 @pytest.mark.browser
 def test_browser_hostile_document_renders_as_text(server, browser):
     url, _, _ = server
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#qa-input textarea")
+    page = _open_chat(browser, url)
     _ask(page, "What did the Wakhan corridor customs post report <img src=x onerror=window.__pwned=5>?",
          ".qa-card[id]")
     assert page.evaluate("window.__pwned") is None
@@ -183,10 +162,7 @@ def test_browser_hostile_document_renders_as_text(server, browser):
     assert "<script>" in sources or "<img" in sources  # shown as text
     assert page.locator("#qa-sources script, #qa-sources img, #qa-chat img[src='x']").count() == 0
     page.screenshot(path=str(SHOTS / "hostile.png"))
-    with page.expect_popup() as popup:
-        page.locator("a.qa-open").first.click()
-    doc = popup.value
-    doc.wait_for_load_state()
+    doc = _open_document(page, page.locator("a.qa-open").first)
     assert doc.evaluate("window.__pwned") is None and "<script>" in doc.locator("h1").inner_text()
     page.close()
 
@@ -197,8 +173,7 @@ def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
     doc = tmp_path / "lapis trade.md"
     doc.write_text("---\ntitle: Lapis lazuli exports\ndate: 2024-06-01\n---\n"
                    "Badakhshan's lapis lazuli exports to China doubled in 2024, according to the mining ministry.\n")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
+    page = _open_chat(browser, url)
     page.get_by_role("tab", name="Documents").click()
     page.set_input_files("#qa-upload input[type=file]", str(doc))
     page.get_by_label("Access key (user:password)").fill("ed:wrong")

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, copy_corpus, run_cli
+from conftest import ROOT, copy_corpus, run_cli, start_server, stop_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_app import free_port
 
 from qa import QAError, Settings, add_source, answer, build_index
 from qa.index_format import current_build, load_index
@@ -30,36 +27,6 @@ QUESTIONS = [
     "What did Tajikistan propose at the May 2023 Shanghai Cooperation Organization meeting?",
     "What is the capital of Australia?",
 ]
-
-
-def start_server(corpus: Path, index: Path, **env) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    full_env = {**os.environ, "QA_CORPUS_DIR": str(corpus), "QA_INDEX_DIR": str(index), **env}
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    first = proc.stdout.readline()
-    assert f"http://127.0.0.1:{port}" in first  # localhost unless told otherwise
-    url = f"http://127.0.0.1:{port}/"
-    from gradio_client import Client
-
-    deadline = time.time() + 120
-    while True:
-        try:
-            Client(url, verbose=False)
-            return proc, url
-        except Exception:
-            if time.time() > deadline or proc.poll() is not None:
-                raise
-            time.sleep(0.5)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def drive(url: str, users: int, per_user: int, stop_event: threading.Event | None = None):
@@ -98,7 +65,7 @@ def live(tmp_path_factory):
     build_index(corpus, index)
     proc, url = start_server(corpus, index)
     yield url, corpus, index
-    stop(proc)
+    stop_server(proc)
 
 
 def test_fifty_concurrent_users(live):
@@ -156,7 +123,7 @@ def test_bursts_beyond_the_queue_get_a_busy_answer(tmp_path, built):
 
         assert Client(url, verbose=False).predict(QUESTIONS[0], None, api_name="/ask")["grounded"]
     finally:
-        stop(proc)
+        stop_server(proc)
 
 
 # --- faults -------------------------------------------------------------------------------
