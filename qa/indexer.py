@@ -3,11 +3,13 @@ what changed, write a new build folder and swap it in atomically, all under a lo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -171,7 +173,7 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
         return []
     embedder = get_embedder()
     splitter = make_splitter(embedder.token_length, settings.chunk_tokens, settings.chunk_overlap_tokens)
-    pieces = [chunk_document(doc, splitter) for doc in docs]
+    pieces = _chunk_all(docs, splitter)
     texts: list[str] = []
     for doc, (sentences, chunks, _) in zip(docs, pieces):
         texts += [doc.text[c.start:c.end] for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
@@ -185,6 +187,29 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
         row += len(sentences)
         out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, now))
     return out
+
+
+PARALLEL_MIN_CHARS = 200_000  # below this, starting worker processes costs more than it saves
+_splitter_for_workers = None
+
+
+def _chunk_all(docs: list[Document], splitter) -> list:
+    """Sentence-split and chunk every document, on all cores when there is enough text.
+    Workers are forked so that they inherit the loaded tokenizer instead of pickling it."""
+    global _splitter_for_workers
+    cores = os.cpu_count() or 1
+    if cores < 2 or len(docs) < 2 or sum(len(d.text) for d in docs) < PARALLEL_MIN_CHARS:
+        return [chunk_document(doc, splitter) for doc in docs]
+    _splitter_for_workers = splitter
+    try:
+        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_chunk_in_worker, docs))
+    finally:
+        _splitter_for_workers = None
+
+
+def _chunk_in_worker(doc: Document):
+    return chunk_document(doc, _splitter_for_workers)
 
 
 def _encode_with_progress(embedder, texts: list[str], step: int, progress: Progress) -> np.ndarray:
