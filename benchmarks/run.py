@@ -61,6 +61,7 @@ def bench_build(settings: Settings, work: Path) -> dict:
     _, raw_all = timed(model.encode, chunk_texts + sent_texts, batch_size=settings.batch_size,
                        normalize_embeddings=True)
     n = len(chunk_texts)
+    speed = model_speed_options(model, chunk_texts[:300] + sent_texts[:1200])
     return {
         "chunks": n, "sentences": len(sent_texts),
         "pipeline_seconds": round(report.seconds, 2),
@@ -71,7 +72,25 @@ def bench_build(settings: Settings, work: Path) -> dict:
         "ratio_vs_raw_encode_of_same_texts": round(raw_all / report.seconds, 3),
         "note": "the pipeline embeds every sentence too (for sentence-level evidence), "
                 "so the same-texts ratio is the like-for-like one",
+        "model_speed_texts_per_s": speed,
     }
+
+
+def model_speed_options(model, texts: list[str]) -> dict:
+    """Texts per second of model.encode by torch thread count and batch size, same texts, same run."""
+    import torch
+
+    cores = torch.get_num_threads()
+    out = {}
+    try:
+        for threads in sorted({1, cores}):
+            torch.set_num_threads(threads)
+            for batch in (8, 16, 32, 64):
+                _, secs = timed(model.encode, texts, batch_size=batch)
+                out[f"threads={threads} batch={batch}"] = round(len(texts) / secs, 1)
+    finally:
+        torch.set_num_threads(cores)
+    return out
 
 
 # --- 2. incremental update ----------------------------------------------------------------
@@ -358,7 +377,10 @@ def machine() -> str:
 def show(title: str, row: dict) -> dict:
     print(f"\n## {title}")
     for k, v in row.items():
-        if not isinstance(v, (list, dict)):
+        if isinstance(v, dict) and all(not isinstance(x, (list, dict)) for x in v.values()):
+            for kk, vv in v.items():
+                print(f"| {k}: {kk} | {vv} |")
+        elif not isinstance(v, (list, dict)):
             print(f"| {k} | {v} |")
     sys.stdout.flush()
     return row

@@ -20,7 +20,7 @@ class Settings:
     # all-MiniLM-L6-v2 truncates at 256 word pieces; 200 leaves room for [CLS]/[SEP] and tokenizer drift.
     chunk_tokens: int = 200
     chunk_overlap_tokens: int = 40
-    batch_size: int = 32
+    batch_size: int = 16  # fastest on a 2-core CPU (see benchmarks/README.md, model speed)
     # Below this many chunks search is exact (flat); above it HNSW (see benchmarks/README for the numbers).
     ann_threshold: int = 200_000
     hnsw_m: int = 32
