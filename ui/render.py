@@ -96,6 +96,7 @@ body{font:17px/1.6 Georgia,serif;background:#fafaf7;color:#1d1d1d;margin:0}
 main{max-width:46rem;margin:2rem auto;padding:0 1.2rem}
 h1{font:600 1.6rem/1.3 system-ui,sans-serif} .meta{color:#555;font:14px system-ui,sans-serif}
 mark{background:#ffe08a;padding:.1em 0;scroll-margin-top:40vh}
+article br{display:block;content:"";margin-top:.7em}
 """
 
 APP_CSS = """
