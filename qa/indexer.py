@@ -21,7 +21,7 @@ from qa import index_format as fmt
 from qa.chunking import SEPARATORS, Span, chunk_document, make_splitter
 from qa.embedding import get_embedder
 from qa.ingest import CLEANING_VERSION, IngestError, content_hash, find_sources, load_document
-from qa.lexical import LexicalIndex
+from qa.lexical import TOKENIZER_VERSION, LexicalIndex
 from qa.settings import Settings
 from qa.store import FaissStore
 from qa.types import BuildReport, Document, IndexLoadError, QAError
@@ -78,6 +78,7 @@ def chunker_settings(settings: Settings) -> dict:
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "separators": SEPARATORS,
         "cleaning_version": CLEANING_VERSION,
+        "tokenizer_version": TOKENIZER_VERSION,
         "splitter": "langchain RecursiveCharacterTextSplitter + pysbd sentences",
     }
 

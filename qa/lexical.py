@@ -23,9 +23,14 @@ _STOP = frozenset(STOPWORDS_EN) | {
 _stemmer = Stemmer.Stemmer("english")
 
 
+TOKENIZER_VERSION = "2"  # part of the index manifest: a change forces a rebuild
+_BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
+
+
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    """Snowball stem, with British -ise spellings folded into -ize ("recognise" ~ "recognized")."""
+    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", word))
 
 
 def tokenize(text: str) -> list[str]:
