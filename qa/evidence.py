@@ -53,7 +53,6 @@ class Evidence:
     sentence: int  # global sentence id
     chunk: int  # the best-ranked retrieved chunk that contains it
     score: float  # probability that the sentence holds the answer
-    dense: float
     merged: set[int] = field(default_factory=set)  # adjacent sentences quoted together with this one
 
 
@@ -188,5 +187,4 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     ranker = load_ranker()
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
-    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i]), float(rows[i, 0]))
-            for i in order]
+    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]

@@ -15,9 +15,6 @@ RRF_K = 60
 class Candidate:
     chunk: int
     dense: float  # cosine similarity of question and chunk
-    lexical: float  # BM25 score of the chunk
-    fused: float  # reciprocal-rank fusion score
-    rank: int  # 0-based rank after fusion
 
 
 def dense_ranking(index: IndexData, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,16 +35,15 @@ def lexical_ranking(index: IndexData, query: str, k: int) -> tuple[np.ndarray, n
 def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth: int) -> list[Candidate]:
     """The `k` best chunks by fusing the top-`depth` dense and lexical rankings."""
     dense_ids, dense_scores = dense_ranking(index, query_vec, depth)
-    lex_ids, lex_scores = lexical_ranking(index, query, depth)
+    lex_ids, _ = lexical_ranking(index, query, depth)
     fused: dict[int, float] = {}
     for ranking in (dense_ids, lex_ids):
         for rank, chunk in enumerate(ranking):
             fused[int(chunk)] = fused.get(int(chunk), 0.0) + 1.0 / (RRF_K + rank + 1)
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    lex_of = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     order = sorted(fused, key=lambda c: (-fused[c], -dense_of.get(c, -1.0)))[:k]
     missing = [c for c in order if c not in dense_of]
     if missing:  # chunks found only lexically still need a dense score for the evidence step
         vecs = index.store.vectors(missing)
         dense_of.update(zip(missing, (vecs @ query_vec).tolist()))
-    return [Candidate(c, dense_of[c], lex_of.get(c, 0.0), fused[c], r) for r, c in enumerate(order)]
+    return [Candidate(c, dense_of[c]) for c in order]
