@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.api import run
+from qa.api import get_index, run
 from qa.embedding import get_embedder
 from qa.evidence import load_ranker
 from qa.index_format import IndexData
@@ -211,8 +211,6 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
 
 def evaluate_baselines(items: list[Item], index_dir: Path, settings: Settings) -> dict:
     """Dense top-k alone and BM25 alone, each quoting its best sentence among its top-5 chunks."""
-    from qa.api import get_index
-
     index = get_index(index_dir, settings)
     embedder = get_embedder()
     answerable = [i for i in items if i.gold]

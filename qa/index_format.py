@@ -22,8 +22,6 @@ FORMAT_VERSION = 2
 CURRENT = "current"
 BUILDS = "builds"
 
-REBUILD_HINT = "Run `qa index --rebuild` to build it again."
-
 
 @dataclass
 class Spans:
@@ -97,7 +95,7 @@ def read_manifest(build: Path) -> dict:
     try:
         return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"The index at {build} is corrupt (manifest.json: {exc}). {REBUILD_HINT}") from exc
+        raise IndexLoadError(f"The index at {build} is corrupt (manifest.json: {exc}).") from exc
 
 
 def read_documents(build: Path) -> list[Document]:
@@ -109,12 +107,12 @@ def check_compatible(manifest: dict, model_name: str, build: Path) -> None:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexLoadError(
             f"The index at {build} has format {manifest.get('format_version')}, this version reads "
-            f"format {FORMAT_VERSION}. {REBUILD_HINT}"
+            f"format {FORMAT_VERSION}."
         )
     if manifest.get("model") != model_name:
         raise IndexLoadError(
             f"The index at {build} was built with the model {manifest.get('model')!r}, but the settings "
-            f"use {model_name!r}. {REBUILD_HINT}"
+            f"use {model_name!r}."
         )
 
 
@@ -122,7 +120,7 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
     """Load the live build, or raise IndexLoadError saying what to do."""
     build = current_build(index_dir)
     if build is None:
-        raise IndexLoadError(f"No index found in {index_dir}. Run `qa index` to build it.")
+        raise IndexLoadError(f"No index found in {index_dir}.", hint="Run `qa index` to build it.")
     manifest = read_manifest(build)
     check_compatible(manifest, model_name, build)
     try:
@@ -133,12 +131,12 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
         chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
         sentence_lexical = LexicalIndex.load(build / "bm25_sentences")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
-        raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}). {REBUILD_HINT}") from exc
+        raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}).") from exc
     n_chunks, n_sents = len(spans.chunk_doc), len(spans.sent_doc)
     if len(store) != n_chunks or len(sentence_vectors) != n_sents or manifest.get("chunks") != n_chunks:
         raise IndexLoadError(
             f"The index at {build} is inconsistent ({len(store)} vectors for {n_chunks} chunks, "
-            f"{len(sentence_vectors)} for {n_sents} sentences). {REBUILD_HINT}"
+            f"{len(sentence_vectors)} for {n_sents} sentences)."
         )
     return IndexData(build, manifest, documents, spans, sentence_vectors, store, chunk_lexical, sentence_lexical)
 

@@ -142,7 +142,7 @@ def _previous_parts(index: Path, settings: Settings, rebuild: bool) -> tuple[dic
             return {}, "chunker settings changed"
         return _read_parts(build, manifest), ""
     except IndexLoadError as exc:
-        return {}, f"previous index unusable ({exc})".replace(f" {fmt.REBUILD_HINT}", "")
+        return {}, f"previous index unusable ({exc.reason})"
     except (OSError, ValueError, KeyError) as exc:
         return {}, f"previous index unusable ({exc})"
 
@@ -257,7 +257,7 @@ def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> N
 def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     docs = [p.doc for p in parts]
     spans, chunk_vectors, sentence_vectors = _stack(parts)
-    dim = get_dim(chunk_vectors, sentence_vectors)
+    dim = int(chunk_vectors.shape[1])
     store = FaissStore.build(chunk_vectors, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
     np.save(path / "chunk_vectors.npy", chunk_vectors)
     np.save(path / "sentence_vectors.npy", sentence_vectors)
@@ -288,13 +288,6 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     })
 
 
-def get_dim(*arrays: np.ndarray) -> int:
-    for a in arrays:
-        if a.ndim == 2 and a.shape[1]:
-            return int(a.shape[1])
-    return get_embedder().dim
-
-
 def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray]:
     cols: dict[str, list] = {k: [] for k in fmt.Spans.__dataclass_fields__}
     sent_base = chunk_base = 0
@@ -316,9 +309,8 @@ def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray]:
         sent_base += len(p.sentences)
         chunk_base += len(p.chunks)
     spans = fmt.Spans(**{k: np.asarray(v, dtype=np.int64) for k, v in cols.items()})
-    dim = get_dim(*(p.chunk_vectors for p in parts))
-    chunk_vectors = np.concatenate([p.chunk_vectors for p in parts] or [np.zeros((0, dim))]).astype(np.float32)
-    sentence_vectors = np.concatenate([p.sentence_vectors for p in parts] or [np.zeros((0, dim))]).astype(np.float32)
+    chunk_vectors = np.concatenate([p.chunk_vectors for p in parts]).astype(np.float32)
+    sentence_vectors = np.concatenate([p.sentence_vectors for p in parts]).astype(np.float32)
     return spans, chunk_vectors, sentence_vectors
 
 

@@ -10,7 +10,12 @@ class QAError(Exception):
 
 
 class IndexLoadError(QAError):
-    """The index is missing, corrupt or built with other settings."""
+    """The index is missing, corrupt or built with other settings. `reason` says what is wrong;
+    the message adds what to do about it."""
+
+    def __init__(self, reason: str, hint: str = "Run `qa index --rebuild` to build it again."):
+        super().__init__(f"{reason} {hint}")
+        self.reason = reason
 
 
 @dataclass
