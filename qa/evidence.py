@@ -123,29 +123,29 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     dense = vecs @ query_vec
     overlap = Overlap(index, question)
     qtypes = question_types(question)
-    rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
-    rows[:, 0] = dense
-    rows[:, 1] = dense - dense.max()
-    rows[:, 2] = [candidates[p].dense for p in positions]
-    rows[:, 3] = 1.0 / (1.0 + positions)
+    texts = [index.sentence_text(int(s)) for s in ids]
+    tokens = [tokenize(t) for t in texts]
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
-    rows[:, 4] = bm25 / top
-    rows[:, 14] = _neighbour_dense(index, ids, query_vec)
-    for i, s in enumerate(ids):
-        text = index.sentence_text(int(s))
-        tokens = tokenize(text)
-        token_set = set(tokens)
-        rows[i, 5] = overlap.words(tokens)
-        rows[i, 6] = overlap.phrases(tokens)
-        rows[i, 7] = len(token_set - overlap.stems) / len(token_set) if token_set else 0.0
-        rows[i, 8] = "number" in qtypes and bool(_HAS_NUMBER.search(text))
-        rows[i, 9] = "date" in qtypes and bool(_HAS_DATE.search(text))
-        rows[i, 10] = "person" in qtypes and _has_new_name(text, question)
-        rows[i, 11] = "place" in qtypes and _has_new_name(text, question)
-        rows[i, 12] = "reason" in qtypes and bool(_CAUSAL.search(text))
-        rows[i, 13] = len(tokens) < 5
-        rows[i, 15] = _neighbour_overlap(index, int(s), -1, overlap)
-        rows[i, 16] = _neighbour_overlap(index, int(s), 1, overlap)
+    cols = {
+        "dense": dense,
+        "dense_gap": dense - dense.max(),
+        "chunk_dense": [candidates[p].dense for p in positions],
+        "chunk_rank": 1.0 / (1.0 + positions),
+        "bm25": bm25 / top,
+        "overlap": [overlap.words(t) for t in tokens],
+        "bigram": [overlap.phrases(t) for t in tokens],
+        "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
+        "type_number": ["number" in qtypes and bool(_HAS_NUMBER.search(t)) for t in texts],
+        "type_date": ["date" in qtypes and bool(_HAS_DATE.search(t)) for t in texts],
+        "type_person": ["person" in qtypes and _has_new_name(t, question) for t in texts],
+        "type_place": ["place" in qtypes and _has_new_name(t, question) for t in texts],
+        "type_reason": ["reason" in qtypes and bool(_CAUSAL.search(t)) for t in texts],
+        "short": [len(t) < 5 for t in tokens],
+        "neighbour_dense": _neighbour_dense(index, ids, query_vec),
+        "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap) for s in ids],
+        "next_overlap": [_neighbour_overlap(index, int(s), 1, overlap) for s in ids],
+    }
+    rows = np.column_stack([np.asarray(cols[name], dtype=np.float64) for name in FEATURES])
     return rows
 
 
