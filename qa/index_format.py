@@ -1,7 +1,8 @@
 """The on-disk index: one immutable build folder, and `current` pointing at the live one.
 
 A build folder holds manifest.json, documents.json, spans.npz (chunk and sentence offsets),
-chunk_vectors.npy, sentence_vectors.npy, faiss.index and two BM25 folders.
+chunk_vectors.npy, sentence_vectors.npy, faiss.index, two BM25 folders and the tokens they were built
+from (tokens_chunks.npz, tokens_sentences.npz), which the next build reuses for unchanged documents.
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ class IndexData:
 
     def sentence_text(self, i: int) -> str:
         return self.documents[self.spans.sent_doc[i]].text[self.spans.sent_start[i]:self.spans.sent_end[i]]
+
+
+def save_tokens(path: Path, tokens: list[list[str]]) -> None:
+    """Tokenized texts as a vocabulary, flat token ids and per-text offsets."""
+    vocab = sorted({t for toks in tokens for t in toks})
+    number = {t: i for i, t in enumerate(vocab)}
+    ids = np.fromiter((number[t] for toks in tokens for t in toks), dtype=np.int32)
+    offsets = np.cumsum([0, *map(len, tokens)], dtype=np.int64)
+    np.savez(path, ids=ids, offsets=offsets, vocab=np.array(vocab, dtype=str))
+
+
+def load_tokens(path: Path) -> list[list[str]]:
+    with np.load(path) as data:
+        vocab, ids, offsets = data["vocab"].tolist(), data["ids"], data["offsets"]
+    return [[vocab[i] for i in ids[a:b]] for a, b in zip(offsets[:-1], offsets[1:])]
 
 
 def current_build(index_dir: Path) -> Path | None:

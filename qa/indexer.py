@@ -21,7 +21,7 @@ from qa import index_format as fmt
 from qa.chunking import SEPARATORS, Span, chunk_document, make_splitter
 from qa.embedding import get_embedder
 from qa.ingest import CLEANING_VERSION, IngestError, content_hash, find_sources, load_document
-from qa.lexical import TOKENIZER_VERSION, LexicalIndex
+from qa.lexical import TOKENIZER_VERSION, LexicalIndex, tokenize
 from qa.settings import Settings
 from qa.store import FaissStore
 from qa.types import BuildReport, Document, IndexLoadError, QAError
@@ -32,7 +32,7 @@ KEEP_BUILDS = 2  # the live one and the one before, for readers that are still o
 
 @dataclass
 class DocParts:
-    """One document's rows in a build: its spans (local to the document) and vectors."""
+    """One document's rows in a build: its spans (local to the document), vectors and BM25 tokens."""
 
     doc: Document
     sentences: list[Span]
@@ -40,7 +40,21 @@ class DocParts:
     ranges: list[tuple[int, int]]
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
+    chunk_tokens: list[list[str]]
+    sentence_tokens: list[list[str]]
     indexed_at: str
+
+    @classmethod
+    def make(cls, doc: Document, sentences: list[Span], chunks: list[Span], ranges: list[tuple[int, int]],
+             chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, indexed_at: str,
+             chunk_tokens: list[list[str]] | None = None,
+             sentence_tokens: list[list[str]] | None = None) -> DocParts:
+        """Parts with their BM25 tokens, tokenizing the texts when none are stored."""
+        def tokens(spans: list[Span]) -> list[list[str]]:
+            return [tokenize(doc.text[sp.start:sp.end]) for sp in spans]
+        return cls(doc, sentences, chunks, ranges, chunk_vectors, sentence_vectors,
+                   chunk_tokens if chunk_tokens is not None else tokens(chunks),
+                   sentence_tokens if sentence_tokens is not None else tokens(sentences), indexed_at)
 
 
 def build_index(corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -152,12 +166,13 @@ def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
     spans = fmt.Spans.load(build / "spans.npz")
     chunk_vectors = np.load(build / "chunk_vectors.npy", mmap_mode="r")
     sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
+    chunk_tokens, sentence_tokens = _stored_tokens(build, "chunks"), _stored_tokens(build, "sentences")
     parts = {}
     for i, doc in enumerate(docs):
         c = np.flatnonzero(spans.chunk_doc == i)
         s = np.flatnonzero(spans.sent_doc == i)
         s0 = s[0] if len(s) else 0
-        parts[doc.source] = DocParts(
+        parts[doc.source] = DocParts.make(
             doc=doc,
             sentences=[Span(int(a), int(b)) for a, b in zip(spans.sent_start[s], spans.sent_end[s])],
             chunks=[Span(int(a), int(b)) for a, b in zip(spans.chunk_start[c], spans.chunk_end[c])],
@@ -165,8 +180,16 @@ def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
             chunk_vectors=np.asarray(chunk_vectors[c]),
             sentence_vectors=np.asarray(sentence_vectors[s]),
             indexed_at=manifest["documents"][doc.source]["indexed_at"],
+            chunk_tokens=[chunk_tokens[i] for i in c] if chunk_tokens else None,
+            sentence_tokens=[sentence_tokens[i] for i in s] if sentence_tokens else None,
         )
     return parts
+
+
+def _stored_tokens(build: Path, kind: str) -> list[list[str]] | None:
+    """A build's BM25 tokens, or None for a build written before they were stored."""
+    path = build / f"tokens_{kind}.npz"
+    return fmt.load_tokens(path) if path.exists() else None
 
 
 def _embed_documents(docs: list[Document], settings: Settings, progress: Progress) -> list[DocParts]:
@@ -186,7 +209,7 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
         row += len(chunks)
         sv = vectors[row:row + len(sentences)]
         row += len(sentences)
-        out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, now))
+        out.append(DocParts.make(doc, sentences, chunks, ranges, cv, sv, now))
     return out
 
 
@@ -263,10 +286,12 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     np.save(path / "sentence_vectors.npy", sentence_vectors)
     spans.save(path / "spans.npz")
     store.save(path / "faiss.index")
-    chunk_texts = [docs[d].text[a:b] for d, a, b in zip(spans.chunk_doc, spans.chunk_start, spans.chunk_end)]
-    sent_texts = [docs[d].text[a:b] for d, a, b in zip(spans.sent_doc, spans.sent_start, spans.sent_end)]
-    LexicalIndex.build(chunk_texts).save(path / "bm25_chunks")
-    LexicalIndex.build(sent_texts).save(path / "bm25_sentences")
+    chunk_tokens = [t for p in parts for t in p.chunk_tokens]
+    sentence_tokens = [t for p in parts for t in p.sentence_tokens]
+    fmt.save_tokens(path / "tokens_chunks.npz", chunk_tokens)
+    fmt.save_tokens(path / "tokens_sentences.npz", sentence_tokens)
+    LexicalIndex.build(chunk_tokens).save(path / "bm25_chunks")
+    LexicalIndex.build(sentence_tokens).save(path / "bm25_sentences")
     fmt.write_documents(path, docs)
     fmt.write_manifest(path, {
         "format_version": fmt.FORMAT_VERSION,
@@ -275,8 +300,8 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
         "chunker": chunker_settings(settings),
         "store": store.kind,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "chunks": len(chunk_texts),
-        "sentences": len(sent_texts),
+        "chunks": len(chunk_tokens),
+        "sentences": len(sentence_tokens),
         "documents": {
             p.doc.source: {
                 "hash": p.doc.content_hash, "title": p.doc.title, "authors": p.doc.authors,

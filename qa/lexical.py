@@ -39,8 +39,8 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over a list of texts, plus each stem's IDF. IDF is corpus-wide, so both are recomputed
-    whenever the index is built."""
+    """BM25 over tokenized texts, plus each stem's IDF. Both depend on corpus-wide statistics, so a
+    build recomputes them, from stored tokens for every document it did not change."""
 
     def __init__(self, bm25: bm25s.BM25, idf: dict[str, float]):
         self.bm25 = bm25
@@ -49,9 +49,9 @@ class LexicalIndex:
         self.max_idf = max(idf.values(), default=1.0)
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, tokenized: list[list[str]]) -> LexicalIndex:
         bm25 = bm25s.BM25()
-        tokens = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s rejects empty documents
+        tokens = [t or ["\u2205"] for t in tokenized]  # bm25s rejects empty documents
         bm25.index(tokens, show_progress=False)
         df = Counter(t for toks in tokens for t in set(toks))
         n = len(tokens)

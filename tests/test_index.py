@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, copy_corpus, run_cli
 
 from qa import IndexLoadError, Settings, answer, build_index
-from qa.index_format import current_build, load_index
+from qa.index_format import current_build, load_index, load_tokens
 
 MODEL = Settings().model_name
 NEW_DOC = """---
@@ -101,6 +101,22 @@ def test_add_modify_delete_reembed_only_what_changed(workspace):
 
     result = answer("What did Kazakhstan open through Afghanistan?", index_dir=index)
     assert result.grounded and result.citations[0].source == "new.md"
+
+
+def test_bm25_updated_incrementally_matches_a_full_build(workspace, tmp_path):
+    corpus, index = workspace
+    (corpus / "new.md").write_text(NEW_DOC)
+    (corpus / "2021-soufan-center-taliban-militancy-central-asia.md").unlink()
+    build_index(corpus, index)
+    fresh = tmp_path / "fresh"
+    build_index(corpus, fresh)
+    inc, full = load_index(index, MODEL), load_index(fresh, MODEL)
+    assert load_tokens(current_build(index) / "tokens_sentences.npz") == \
+        load_tokens(current_build(fresh) / "tokens_sentences.npz")
+    for query in ("grain corridor wheat Termez", "Why did Russia delist the Taliban?", "Helmand water treaty"):
+        for kind in ("chunk_lexical", "sentence_lexical"):
+            a, b = getattr(inc, kind).scores(query), getattr(full, kind).scores(query)
+            assert a.max() > 0 and np.allclose(a, b), (query, kind)
 
 
 def test_nothing_changed_is_a_no_op(workspace):
