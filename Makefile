@@ -24,9 +24,7 @@ index: $(STAMP)
 serve: index
 	$(VENV)/bin/qa serve
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check qa ui tests benchmarks
-	$(VENV)/bin/bandit -q -c pyproject.toml -r qa ui
+test: lint
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

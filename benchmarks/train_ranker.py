@@ -19,7 +19,7 @@ import numpy as np
 from qa.api import get_index
 from qa.embedding import get_embedder
 from qa.evaluate import contains_gold, squad_index, squad_items
-from qa.evidence import FEATURES, WEIGHTS_FILE, candidate_sentences, features
+from qa.evidence import FEATURES, WEIGHTS_FILE, sentence_features
 from qa.indexer import build_index
 from qa.retrieve import retrieve
 from qa.settings import Settings
@@ -33,11 +33,10 @@ def sentence_rows(index, items, settings):
     X, y, group = [], [], []
     for q, (item, qv) in enumerate(zip(items, vectors)):
         cands = retrieve(index, item.question, qv, settings.top_k, settings.candidate_k)
-        ids, pos = candidate_sentences(index, cands)
+        ids, _, rows = sentence_features(index, item.question, item.question, qv, cands)
         if not len(ids):
             continue
-        bm25 = index.sentence_lexical.scores(item.question)[ids]
-        X.append(features(index, item.question, qv, cands, ids, pos, bm25))
+        X.append(rows)
         y.append([_is_answer(index, int(s), item) for s in ids])
         group.append(np.full(len(ids), q))
     return np.concatenate(X), np.concatenate(y).astype(float), np.concatenate(group)
@@ -98,9 +97,7 @@ def best_scores(index, questions: list[str], w, a, b, settings) -> np.ndarray:
     out = []
     for question, qv in zip(questions, vectors):
         cands = retrieve(index, question, qv, settings.top_k, settings.candidate_k)
-        ids, pos = candidate_sentences(index, cands)
-        bm25 = index.sentence_lexical.scores(question)[ids]
-        z = features(index, question, qv, cands, ids, pos, bm25) @ w
+        z = sentence_features(index, question, question, qv, cands)[2] @ w
         out.append(1 / (1 + np.exp(-(a * z.max() + b))))
     return np.asarray(out)
 

@@ -43,10 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"index": _index, "ask": _ask, "serve": _serve, "eval": _eval}[args.command](args)
-    except QAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
+    except (QAError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -80,7 +77,7 @@ def _ask(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(result.answer if result.grounded else f"{result.answer}")
+    print(result.answer)
     for c in result.citations:
         by = ", ".join(c.authors) or "unknown author"
         print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")

@@ -173,17 +173,24 @@ def _has_new_name(text: str, question: str) -> bool:
     return any(m.group().lower() not in q for m in _CAPITALISED.finditer(text))
 
 
-def score_sentences(index: IndexData, question: str, query: str, query_vec: np.ndarray,
-                    candidates: list[Candidate]) -> list[Evidence]:
-    """Candidate sentences, best first. `query` is what was retrieved with (question plus context)."""
-    if not candidates:
-        return []
+def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,
+                      candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate sentence ids, the rank of the chunk each came from, and their FEATURES rows.
+    `query` is what was retrieved with (the question plus any conversation context)."""
     ids, positions = candidate_sentences(index, candidates)
     if not len(ids):
-        return []
+        return ids, positions, np.zeros((0, len(FEATURES)))
     bm25 = index.sentence_lexical.scores(query)[ids]
     words = question if tokenize(question) else query
-    rows = features(index, words, query_vec, candidates, ids, positions, bm25)
+    return ids, positions, features(index, words, query_vec, candidates, ids, positions, bm25)
+
+
+def score_sentences(index: IndexData, question: str, query: str, query_vec: np.ndarray,
+                    candidates: list[Candidate]) -> list[Evidence]:
+    """Candidate sentences, best first."""
+    ids, positions, rows = sentence_features(index, question, query, query_vec, candidates)
+    if not len(ids):
+        return []
     ranker = load_ranker()
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")

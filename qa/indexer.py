@@ -40,21 +40,15 @@ class DocParts:
     ranges: list[tuple[int, int]]
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
-    chunk_tokens: list[list[str]]
-    sentence_tokens: list[list[str]]
     indexed_at: str
+    chunk_tokens: list[list[str]] | None = None  # None: tokenized from the text
+    sentence_tokens: list[list[str]] | None = None
 
-    @classmethod
-    def make(cls, doc: Document, sentences: list[Span], chunks: list[Span], ranges: list[tuple[int, int]],
-             chunk_vectors: np.ndarray, sentence_vectors: np.ndarray, indexed_at: str,
-             chunk_tokens: list[list[str]] | None = None,
-             sentence_tokens: list[list[str]] | None = None) -> DocParts:
-        """Parts with their BM25 tokens, tokenizing the texts when none are stored."""
-        def tokens(spans: list[Span]) -> list[list[str]]:
-            return [tokenize(doc.text[sp.start:sp.end]) for sp in spans]
-        return cls(doc, sentences, chunks, ranges, chunk_vectors, sentence_vectors,
-                   chunk_tokens if chunk_tokens is not None else tokens(chunks),
-                   sentence_tokens if sentence_tokens is not None else tokens(sentences), indexed_at)
+    def __post_init__(self):
+        if self.chunk_tokens is None:
+            self.chunk_tokens = [tokenize(self.doc.text[c.start:c.end]) for c in self.chunks]
+        if self.sentence_tokens is None:
+            self.sentence_tokens = [tokenize(self.doc.text[t.start:t.end]) for t in self.sentences]
 
 
 def build_index(corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
@@ -167,21 +161,24 @@ def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
     chunk_vectors = np.load(build / "chunk_vectors.npy", mmap_mode="r")
     sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
     chunk_tokens, sentence_tokens = _stored_tokens(build, "chunks"), _stored_tokens(build, "sentences")
+    # rows are stored document by document, so each document's rows are one slice
+    chunk_bounds = np.searchsorted(spans.chunk_doc, np.arange(len(docs) + 1))
+    sent_bounds = np.searchsorted(spans.sent_doc, np.arange(len(docs) + 1))
     parts = {}
     for i, doc in enumerate(docs):
-        c = np.flatnonzero(spans.chunk_doc == i)
-        s = np.flatnonzero(spans.sent_doc == i)
-        s0 = s[0] if len(s) else 0
-        parts[doc.source] = DocParts.make(
+        c = slice(int(chunk_bounds[i]), int(chunk_bounds[i + 1]))
+        s = slice(int(sent_bounds[i]), int(sent_bounds[i + 1]))
+        parts[doc.source] = DocParts(
             doc=doc,
             sentences=[Span(int(a), int(b)) for a, b in zip(spans.sent_start[s], spans.sent_end[s])],
             chunks=[Span(int(a), int(b)) for a, b in zip(spans.chunk_start[c], spans.chunk_end[c])],
-            ranges=[(int(a - s0), int(b - s0)) for a, b in zip(spans.chunk_sent_lo[c], spans.chunk_sent_hi[c])],
+            ranges=[(int(a) - s.start, int(b) - s.start)
+                    for a, b in zip(spans.chunk_sent_lo[c], spans.chunk_sent_hi[c])],
             chunk_vectors=np.asarray(chunk_vectors[c]),
             sentence_vectors=np.asarray(sentence_vectors[s]),
             indexed_at=manifest["documents"][doc.source]["indexed_at"],
-            chunk_tokens=[chunk_tokens[i] for i in c] if chunk_tokens else None,
-            sentence_tokens=[sentence_tokens[i] for i in s] if sentence_tokens else None,
+            chunk_tokens=chunk_tokens[c] if chunk_tokens is not None else None,
+            sentence_tokens=sentence_tokens[s] if sentence_tokens is not None else None,
         )
     return parts
 
@@ -209,7 +206,7 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
         row += len(chunks)
         sv = vectors[row:row + len(sentences)]
         row += len(sentences)
-        out.append(DocParts.make(doc, sentences, chunks, ranges, cv, sv, now))
+        out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, now))
     return out
 
 

@@ -49,15 +49,15 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
             chat = [*chat, {"role": "assistant", "content": f'<span class="qa-abstain">{esc(str(exc))}</span>'}]
             yield chat, history, turns, cards_html(turns), ""
             return
+        earlier_cards = cards_html(turns)
         turn = len(turns) + 1
         turns = [*turns, (turn, message, result)]
-        pieces = answer_html(result, turn)
-        for i in range(1, len(pieces) + 1):
-            yield ([*chat, {"role": "assistant", "content": " ".join(pieces[:i])}], history, turns,
-                   cards_html(turns) if i == len(pieces) else cards_html(turns[:-1]), "")
         history = [*history, {"role": "user", "content": message},
                    {"role": "assistant", "content": result["answer"]}]
-        yield [*chat, {"role": "assistant", "content": " ".join(pieces)}], history, turns, cards_html(turns), ""
+        pieces = answer_html(result, turn)
+        for i in range(1, len(pieces) + 1):  # this turn's cards appear with its last quote
+            yield ([*chat, {"role": "assistant", "content": " ".join(pieces[:i])}], history, turns,
+                   cards_html(turns) if i == len(pieces) else earlier_cards, "")
 
     def upload_and_rebuild(files, credentials: str, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
         _check_auth(settings, credentials or "")
