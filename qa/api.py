@@ -97,7 +97,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query)
     result = compose(index, question, evidence, threshold=threshold,
-                     max_citations=settings.max_citations, reason="reason" in qtypes)
+                     max_citations=settings.max_citations, reason="reason" in qtypes,
+                     last_lead=conversation.last_lead(history) if conversation.is_follow_up(question) else "")
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}

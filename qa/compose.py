@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from qa.evidence import _CAUSAL, Evidence
+from qa.evidence import _CAUSAL, Evidence, holds_answer_type
 from qa.index_format import IndexData
 from qa.types import Answer, Citation
 
@@ -22,16 +22,40 @@ def escape_markdown(text: str) -> str:
 
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
-            max_citations: int, reason: bool) -> Answer:
+            max_citations: int, reason: bool, last_lead: str = "") -> Answer:
+    """`last_lead` is what the last reply quoted first, when `question` follows up on it."""
     if not evidence or evidence[0].score < threshold:
         related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
                    enumerate(evidence[:3], start=1)]
         return Answer(question, NOT_IN_SOURCES, grounded=False, related=related)
+    if last_lead:
+        evidence = _lead_with_news(index, evidence, last_lead, question, reason)
     chosen = _choose(index, evidence, max_citations)
     spans = _quote_spans(index, chosen, reason)
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
+
+
+def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
+                    reason: bool) -> list[Evidence]:
+    """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
+    more. That sentence keeps the lead if its quote holds the answer type asked for ("How many did it
+    kill?" may be answered by a number already shown; "Why?" by the cause its quote takes in), or if no
+    other sentence scores at least RELATIVE_KEEP of it."""
+    top = evidence[0]
+    if index.sentence_text(top.sentence) not in last_lead:
+        return evidence
+    start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
+    doc = index.documents[int(index.spans.sent_doc[top.sentence])]
+    if holds_answer_type(doc.text[start:end], question):
+        return evidence
+    for i, e in enumerate(evidence[1:], start=1):
+        if e.score < RELATIVE_KEEP * top.score:
+            break
+        if index.sentence_text(e.sentence) not in last_lead:
+            return [e, *evidence[:i], *evidence[i + 1:]]
+    return evidence
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:

@@ -12,6 +12,8 @@ _ANAPHORA = re.compile(
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|why|how|what else)\b", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")
+_QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # how compose writes each quote
+_ESCAPED = re.compile(r"\\(.)")
 CONTEXT_CHARS = 400
 
 
@@ -31,6 +33,12 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
     if _ANAPHORA.search(question):  # "him", "it": the referent is often named only in the last answer
         parts.append(_MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS])
     return " ".join(p for p in parts if p)
+
+
+def last_lead(history: list[dict] | None) -> str:
+    """The first passage the last reply quoted, as it reads in the sources ("" if none)."""
+    found = _QUOTED.search(_last(history, "assistant")) if history else None
+    return _ESCAPED.sub(r"\1", found.group(1)) if found else ""
 
 
 def _last(history: list[dict], role: str) -> str:

@@ -36,7 +36,9 @@ _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(january|february|march|april|may
                        r"october|november|december)\b|\bcentury\b", re.I)
 _CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
                      r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
-                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve))\b", re.I)
+                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
+                     r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"
+                     r"(?:caused|triggered|sparked|prompted) by)\b", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
@@ -135,11 +137,7 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "overlap": [overlap.words(t) for t in tokens],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
-        "type_number": ["number" in qtypes and bool(_HAS_NUMBER.search(t)) for t in texts],
-        "type_date": ["date" in qtypes and bool(_HAS_DATE.search(t)) for t in texts],
-        "type_person": ["person" in qtypes and _has_new_name(t, question) for t in texts],
-        "type_place": ["place" in qtypes and _has_new_name(t, question) for t in texts],
-        "type_reason": ["reason" in qtypes and bool(_CAUSAL.search(t)) for t in texts],
+        **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in _TYPE_CUES.items()},
         "short": [len(t) < 5 for t in tokens],
         "neighbour_dense": _neighbour_dense(index, ids, query_vec),
         "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap) for s in ids],
@@ -173,6 +171,20 @@ def _has_new_name(text: str, question: str) -> bool:
     return any(m.group().lower() not in q for m in _CAPITALISED.finditer(text))
 
 
+_TYPE_CUES = {  # does a text hold what each answer type asks for?
+    "number": lambda text, question: bool(_HAS_NUMBER.search(text)),
+    "date": lambda text, question: bool(_HAS_DATE.search(text)),
+    "person": _has_new_name,
+    "place": _has_new_name,
+    "reason": lambda text, question: bool(_CAUSAL.search(text)),
+}
+
+
+def holds_answer_type(text: str, question: str) -> bool:
+    """Whether `text` has what the question's answer type asks for (a number for "how many", ...)."""
+    return any(_TYPE_CUES[kind](text, question) for kind in question_types(question))
+
+
 def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,
                       candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate sentence ids, the rank of the chunk each came from, and their FEATURES rows.
@@ -195,3 +207,45 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
     return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
+
+
+def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,
+                      candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate sentence ids, the rank of the chunk each came from, and their FEATURES rows.
+    `query` is what was retrieved with (the question plus any conversation context)."""
+    ids, positions = candidate_sentences(index, candidates)
+    if not len(ids):
+        return ids, positions, np.zeros((0, len(FEATURES)))
+    bm25 = index.sentence_lexical.scores(query)[ids]
+    words = question if tokenize(question) else query
+    return ids, positions, features(index, words, query_vec, candidates, ids, positions, bm25)
+
+
+def score_sentences(index: IndexData, question: str, query: str, query_vec: np.ndarray,
+                    candidates: list[Candidate]) -> list[Evidence]:
+    """Candidate sentences, best first."""
+    ids, positions, rows = sentence_features(index, question, query, query_vec, candidates)
+    if not len(ids):
+        return []
+    ranker = load_ranker()
+    probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
+    order = np.argsort(-probs, kind="stable")
+    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
+
+
+def lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
+                   floor: float) -> list[Evidence]:
+    """For a follow-up, do not lead with the sentence that led the last reply: "Why?" or "What happened to
+    him?" asks for more than that. It keeps the lead when it holds the answer type asked for ("How many did
+    it kill?" may be answered by a number already quoted) or when no other sentence scores `floor` of it."""
+    if not evidence or not last_lead:
+        return evidence
+    top = index.sentence_text(evidence[0].sentence)
+    if top not in last_lead or holds_answer_type(top, question):
+        return evidence
+    for i, e in enumerate(evidence[1:], start=1):
+        if e.score < floor * evidence[0].score:
+            break
+        if index.sentence_text(e.sentence) not in last_lead:
+            return [e, *evidence[:i], *evidence[i + 1:]]
+    return evidence
