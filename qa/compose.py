@@ -14,6 +14,9 @@ NOT_IN_SOURCES = "The sources do not answer this question."
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 DUPLICATE_COSINE = 0.9
+# A sentence opening on a word that points back ("This led to ...") needs the one before it to be understood.
+_POINTS_BACK = re.compile(r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
+                          r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
 
 
 def escape_markdown(text: str) -> str:
@@ -90,7 +93,8 @@ def _merge_adjacent(index: IndexData, chosen: list[Evidence]) -> list[Evidence]:
 def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
     """Each quote's span: its sentence widened over merged neighbours; for a why-question the first
     quote also takes in the adjacent sentence of its paragraph that gives the cause (or, failing a
-    causal cue, the one that follows, where explanations usually sit)."""
+    causal cue, the one that follows, where explanations usually sit). A quote that opens by pointing
+    back ("This led to ...") takes in the sentence before it in its paragraph, so it reads on its own."""
     used = {s for e in chosen for s in {e.sentence} | e.merged}
     spans = []
     for i, e in enumerate(chosen):
@@ -100,6 +104,11 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
             if extra is not None:
                 ids.add(extra)
                 used.add(extra)
+        first = min(ids)
+        if _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
+                and _same_paragraph(index, first - 1, first):
+            ids.add(first - 1)
+            used.add(first - 1)
         spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
     return spans
 

@@ -104,6 +104,20 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     assert last_lead(history) == result.citations[0].quote  # a follow-up reads the reply back verbatim
 
 
+def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
+                                 "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
+                                 "This led to clashes between border guards in May 2023.\n\n"
+                                 "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
+    build_index(corpus, tmp_path / "i")
+    result = answer("What happened between the border guards in May 2023?", index_dir=tmp_path / "i")
+    check_citations(result, tmp_path / "i")
+    assert result.citations[0].quote == ("Kabul plans a new dam on the Helmand River, which Tehran opposes. "
+                                         "This led to clashes between border guards in May 2023.")
+
+
 def test_new_index_is_picked_up_without_restart(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
