@@ -62,19 +62,27 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:
+    """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. The lead quote
+    also takes in the first such sentence found next to it in its paragraph, even past the limit: the
+    sentence that completes the best one is worth more than a new citation."""
     best = evidence[0]
     chosen = [best]
-    floor = RELATIVE_KEEP * best.score
     for e in evidence[1:]:
-        if len(chosen) >= limit or e.score < floor:
+        if e.score < RELATIVE_KEEP * best.score:
             break
-        vec = index.sentence_vectors[e.sentence]
-        if any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE for c in chosen):
-            continue
-        if index.sentence_text(e.sentence) in {index.sentence_text(c.sentence) for c in chosen}:
-            continue
-        chosen.append(e)
+        if not best.merged and abs(e.sentence - best.sentence) == 1 and _same_paragraph(index, e.sentence,
+                                                                                         best.sentence):
+            best.merged.add(e.sentence)
+        elif len(chosen) < limit and not _repeats(index, e, chosen):
+            chosen.append(e)
     return _merge_adjacent(index, chosen)
+
+
+def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
+    """Whether `e` says what a chosen sentence already says (the same text, or nearly the same vector)."""
+    vec = index.sentence_vectors[e.sentence]
+    return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
+               or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
 
 
 def _merge_adjacent(index: IndexData, chosen: list[Evidence]) -> list[Evidence]:

@@ -118,6 +118,23 @@ def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path):
                                          "This led to clashes between border guards in May 2023.")
 
 
+def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
+                                 "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
+                                 "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021.\n\n"
+                                 "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
+    build_index(corpus, tmp_path / "i")
+    one_quote = Settings(max_citations=1)
+    result = answer("What has the Tehreek Taliban Pakistan done in Pakistan?", index_dir=tmp_path / "i",
+                    settings=one_quote)
+    check_citations(result, tmp_path / "i")
+    assert [c.quote for c in result.citations] == [
+        "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
+        "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021."]
+
+
 def test_new_index_is_picked_up_without_restart(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
