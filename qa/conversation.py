@@ -10,7 +10,8 @@ from qa.lexical import tokenize
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
-_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|why|how|what else)\b", re.I)
+# A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # how compose writes each quote
 _ESCAPED = re.compile(r"\\(.)")
