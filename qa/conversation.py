@@ -12,6 +12,7 @@ _ANAPHORA = re.compile(
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
+_NAME = re.compile(r"(?<!^)\b[A-Z][\w-]+")  # a capitalised word past the first
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # how compose writes each quote
 _ESCAPED = re.compile(r"\\(.)")
@@ -19,8 +20,11 @@ CONTEXT_CHARS = 400
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: few content words, a pronoun, or "and ..."."""
-    return len(tokenize(question)) <= 2 or bool(_ANAPHORA.search(question) or _CONTINUATION.match(question))
+    """A question that leans on the conversation: a pronoun, "and ...", or few content words and no name
+    ("Why?", "How so?"; but "Who is Mujahid?" names its own subject)."""
+    if _ANAPHORA.search(question) or _CONTINUATION.match(question):
+        return True
+    return len(tokenize(question)) <= 2 and not _NAME.search(question.strip())
 
 
 def retrieval_query(question: str, history: list[dict] | None) -> str:

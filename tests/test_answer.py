@@ -91,12 +91,13 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     check_citations(a2, index)
 
 
-def test_a_question_that_stands_on_its_own_ignores_the_conversation(built):
+@pytest.mark.parametrize("question", ["How did Tajikistan react when the Taliban took power?",
+                                      "Who is Zabihullah Mujahid?"])
+def test_a_question_that_stands_on_its_own_ignores_the_conversation(built, question):
     _, index = built
     first = "What is the problem between Pakistan and the Tehreek Taliban Pakistan?"
     reply = answer(first, index_dir=index).answer
     history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply}]
-    question = "How did Tajikistan react when the Taliban took power?"
     assert answer(question, history, index_dir=index).to_dict() == answer(question, index_dir=index).to_dict()
 
 
