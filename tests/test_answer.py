@@ -101,13 +101,18 @@ def test_a_question_that_stands_on_its_own_ignores_the_conversation(built, quest
     assert answer(question, history, index_dir=index).to_dict() == answer(question, index_dir=index).to_dict()
 
 
-def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
+def one_document_index(tmp_path, body: str):
+    """An index of one small document with `body` as its text."""
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
-                                 "The envoy wrote <b>bold</b> and *stars* in the Kabul memo of 2023.\n")
+    (corpus / "x.md").write_text("---\ntitle: X\n---\n" + body)
     build_index(corpus, tmp_path / "i")
-    result = answer("What did the envoy write in the Kabul memo?", index_dir=tmp_path / "i")
+    return tmp_path / "i"
+
+
+def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
+    index = one_document_index(tmp_path, "The envoy wrote <b>bold</b> and *stars* in the Kabul memo of 2023.\n")
+    result = answer("What did the envoy write in the Kabul memo?", index_dir=index)
     assert "<b>" not in result.answer and "\\<b\\>" in result.answer and "\\*stars\\*" in result.answer
     assert "<b>bold</b>" in result.citations[0].quote  # the quote itself stays verbatim
     history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": result.answer}]
@@ -115,31 +120,23 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
 
 
 def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path):
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
-                                 "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
-                                 "This led to clashes between border guards in May 2023.\n\n"
-                                 "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
-    build_index(corpus, tmp_path / "i")
-    result = answer("What happened between the border guards in May 2023?", index_dir=tmp_path / "i")
-    check_citations(result, tmp_path / "i")
+    index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
+                                         "This led to clashes between border guards in May 2023.\n\n"
+                                         "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
+    result = answer("What happened between the border guards in May 2023?", index_dir=index)
+    check_citations(result, index)
     assert result.citations[0].quote == ("Kabul plans a new dam on the Helmand River, which Tehran opposes. "
                                          "This led to clashes between border guards in May 2023.")
 
 
 def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "x.md").write_text("---\ntitle: X\n---\n"
-                                 "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
-                                 "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021.\n\n"
-                                 "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
-    build_index(corpus, tmp_path / "i")
-    one_quote = Settings(max_citations=1)
-    result = answer("What has the Tehreek Taliban Pakistan done in Pakistan?", index_dir=tmp_path / "i",
-                    settings=one_quote)
-    check_citations(result, tmp_path / "i")
+    index = one_document_index(
+        tmp_path, "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
+                  "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021.\n\n"
+                  "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
+    result = answer("What has the Tehreek Taliban Pakistan done in Pakistan?", index_dir=index,
+                    settings=Settings(max_citations=1))
+    check_citations(result, index)
     assert [c.quote for c in result.citations] == [
         "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
         "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021."]
