@@ -23,9 +23,11 @@ _lock = threading.Lock()
 _loaded: dict[Path, tuple[str | None, IndexData]] = {}
 
 
-def get_index(index_dir: Path, settings: Settings) -> IndexData:
-    """The live index for `index_dir`, reloaded only when a build has swapped in a new one."""
-    index_dir = Path(index_dir).resolve()
+def get_index(index_dir: str | Path | None = None, settings: Settings | None = None) -> IndexData:
+    """The live index for `index_dir` (default: the settings' folder), reloaded only when a build has
+    swapped in a new one."""
+    settings = settings or Settings.from_env()
+    index_dir = Path(index_dir or settings.index_dir).resolve()
     current = build_id(index_dir)
     cached = _loaded.get(index_dir)
     if cached and cached[0] == current and current is not None:
@@ -82,7 +84,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
     t0 = time.perf_counter()
-    index = get_index(Path(index_dir or settings.index_dir), settings)
+    index = get_index(index_dir, settings)
     query = conversation.retrieval_query(question, history)
     t1 = time.perf_counter()
     query_vec = get_embedder().encode([query])[0]

@@ -18,8 +18,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def list_documents(index_dir: str | Path | None = None, settings: Settings | None = None) -> list[dict]:
     """One row per indexed document: title, authors, date, source, chunks, when indexed."""
-    settings = settings or Settings.from_env()
-    index = get_index(Path(index_dir or settings.index_dir), settings)
+    index = get_index(index_dir, settings)
     rows = []
     for source, meta in sorted(index.manifest["documents"].items(), key=lambda kv: kv[1].get("date", ""),
                                reverse=True):
@@ -30,8 +29,7 @@ def list_documents(index_dir: str | Path | None = None, settings: Settings | Non
 
 def get_document(doc_id: str, index_dir: str | Path | None = None, settings: Settings | None = None) -> Document:
     """An indexed document by id (its display text is what citation offsets refer to); KeyError if unknown."""
-    settings = settings or Settings.from_env()
-    index = get_index(Path(index_dir or settings.index_dir), settings)
+    index = get_index(index_dir, settings)
     for doc in index.documents:
         if doc.doc_id == doc_id:
             return doc
