@@ -256,27 +256,16 @@ def bench_alternative(settings: Settings, label: str, index_dir: Path, items) ->
 def bench_soak(settings: Settings, questions: list[str], total: int = 2000, users: int = 8) -> dict:
     """A real server answering `total` questions from `users` threads; its resident memory after a
     warm-up of 200 questions against the end."""
-    import os
-    import socket
-    import subprocess
     import threading
 
     import psutil
     from gradio_client import Client
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    sys.path.insert(0, str(ROOT / "tests"))
+    from serving import start_server, stop_server
+
+    proc, url = start_server(settings.corpus_dir, settings.index_dir)
     try:
-        for _ in range(240):
-            try:
-                Client(url, verbose=False)
-                break
-            except Exception:
-                time.sleep(0.5)
         rss = lambda: psutil.Process(proc.pid).memory_info().rss / 2**20  # noqa: E731
         errors, latencies, lock = [], [], threading.Lock()
 
@@ -311,8 +300,7 @@ def bench_soak(settings: Settings, questions: list[str], total: int = 2000, user
                 "rss_mb_after_warmup": round(warm_rss, 1), "rss_mb_end": round(end_rss, 1),
                 "rss_growth_after_warmup_pct": round(100 * (end_rss - warm_rss) / warm_rss, 2)}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
 
 
 # --- the command --------------------------------------------------------------------------

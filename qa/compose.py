@@ -12,6 +12,8 @@ from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+_QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
+_ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 DUPLICATE_COSINE = 0.9
 # A sentence opening on a word that points back ("This led to ...") needs the one before it to be understood.
@@ -22,6 +24,12 @@ _POINTS_BACK = re.compile(r"(this|that|these|those|it|its|they|their|them|he|his
 def escape_markdown(text: str) -> str:
     """Render `text` literally in markdown (no links, emphasis or HTML from corpus text)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def first_quote(answer_markdown: str) -> str:
+    """The first quote of an answer this module wrote, as it reads in the source ("" if none)."""
+    found = _QUOTED.search(answer_markdown)
+    return _ESCAPED.sub(r"\1", found.group(1)) if found else ""
 
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,

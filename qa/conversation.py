@@ -14,8 +14,6 @@ _ANAPHORA = re.compile(
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w-]+")  # a capitalised word past the first
 _MARKERS = re.compile(r"\s*\[\d+\]")
-_QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # how compose writes each quote
-_ESCAPED = re.compile(r"\\(.)")
 CONTEXT_CHARS = 400
 
 
@@ -40,10 +38,9 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def last_lead(history: list[dict] | None) -> str:
-    """The first passage the last reply quoted, as it reads in the sources ("" if none)."""
-    found = _QUOTED.search(_last(history, "assistant")) if history else None
-    return _ESCAPED.sub(r"\1", found.group(1)) if found else ""
+def last_reply(history: list[dict] | None) -> str:
+    """The text of the last assistant turn ("" if none)."""
+    return _last(history, "assistant") if history else ""
 
 
 def _last(history: list[dict], role: str) -> str:

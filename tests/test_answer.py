@@ -9,7 +9,8 @@ import pytest
 from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
-from qa.conversation import last_lead
+from qa.compose import first_quote
+from qa.conversation import last_reply
 from qa.index_format import load_index
 
 
@@ -116,7 +117,7 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     assert "<b>" not in result.answer and "\\<b\\>" in result.answer and "\\*stars\\*" in result.answer
     assert "<b>bold</b>" in result.citations[0].quote  # the quote itself stays verbatim
     history = [{"role": "user", "content": "q"}, {"role": "assistant", "content": result.answer}]
-    assert last_lead(history) == result.citations[0].quote  # a follow-up reads the reply back verbatim
+    assert first_quote(last_reply(history)) == result.citations[0].quote  # a follow-up reads it back verbatim
 
 
 def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path):

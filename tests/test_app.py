@@ -7,7 +7,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_corpus, start_server, stop_server
+from conftest import ROOT, copy_corpus
+from serving import start_server, stop_server
 
 from qa import build_index
 

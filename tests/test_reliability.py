@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import ROOT, copy_corpus, run_cli, start_server, stop_server
+from conftest import ROOT, copy_corpus, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from serving import start_server, stop_server
 
 from qa import QAError, Settings, add_source, answer, build_index
 from qa.index_format import current_build, load_index
