@@ -16,8 +16,11 @@ _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes 
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 DUPLICATE_COSINE = 0.9
-# A sentence opening on a word that points back ("This led to ...") needs the one before it to be understood.
-_POINTS_BACK = re.compile(r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
+# A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
+# before it to be understood.
+_POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
+                          r"at the same time|nonetheless|nevertheless|ultimately),\s+)?"
+                          r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
                           r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
 
 

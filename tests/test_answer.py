@@ -120,14 +120,15 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     assert first_quote(last_reply(history)) == result.citations[0].quote  # a follow-up reads it back verbatim
 
 
-def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path):
+@pytest.mark.parametrize("pointer", ["This led", "Moreover, this led"])
+def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path, pointer):
     index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
-                                         "This led to clashes between border guards in May 2023.\n\n"
+                                         f"{pointer} to clashes between border guards in May 2023.\n\n"
                                          "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
     result = answer("What happened between the border guards in May 2023?", index_dir=index)
     check_citations(result, index)
     assert result.citations[0].quote == ("Kabul plans a new dam on the Helmand River, which Tehran opposes. "
-                                         "This led to clashes between border guards in May 2023.")
+                                         f"{pointer} to clashes between border guards in May 2023.")
 
 
 def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
