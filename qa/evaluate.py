@@ -152,6 +152,7 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
     hit1 = hit5 = first = anyq = answered_ok = 0
     abst_right = abst_wrong = answered_unanswerable = 0
     latencies, misses = [], []
+    kinds: dict[str, list[float]] = {}  # per kind: quote holds the evidence, or abstained when it should
     faith = Faithfulness(corpus)
     for item in items:
         history = []
@@ -169,12 +170,14 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
                 answered_unanswerable += 1
             else:
                 abst_right += 1
+            kinds.setdefault(item.kind, []).append(not result.grounded)
             continue
         hits = [chunk_hit(trace.index, c.chunk, item) for c in trace.candidates]
         hit1 += bool(hits[:1] and hits[0])
         hit5 += any(hits[:5])
         if not result.grounded:
             abst_wrong += 1
+            kinds.setdefault(item.kind, []).append(False)
             misses.append({"question": item.question, "why": "abstained"})
             continue
         answered_ok += 1
@@ -182,6 +185,7 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
         a = any(contains_gold(c.quote, item.gold) for c in result.citations)
         first += f
         anyq += a
+        kinds.setdefault(item.kind, []).append(f)
         if not a:
             misses.append({"question": item.question, "why": "no quote holds the evidence",
                            "quotes": [c.quote[:120] for c in result.citations]})
@@ -205,6 +209,8 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
         "abstention_recall": _ratio(abst_right, unanswerable) if unanswerable else None,
         "latency_ms_p50": round(statistics.median(latencies), 1),
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
+        # answerable kinds: first quote holds the evidence; unanswerable kinds: abstained
+        "by_kind": {k: {"questions": len(v), "rate": _ratio(sum(v), len(v))} for k, v in sorted(kinds.items())},
         "misses": misses[:40],
     }
 
@@ -221,7 +227,7 @@ def evaluate_baselines(items: list[Item], index_dir: Path, settings: Settings) -
         for item in answerable:
             t = time.perf_counter()
             qv = embedder.encode([item.question])[0]
-            ranked = dense_ranking(index, qv, 5)[0] if name == "dense" else lexical_ranking(index, item.question, 5)[0]
+            ranked = dense_ranking(index, qv, 5)[0] if name == "dense" else lexical_ranking(index, item.question, 5)
             sentence = _best_sentence(index, ranked, item.question, qv, name)
             latencies.append((time.perf_counter() - t) * 1000)
             hits = [chunk_hit(index, int(c), item) for c in ranked]
@@ -293,6 +299,10 @@ def print_table(results: dict) -> None:
         print("|---" * (len(TABLE_KEYS) + 1) + "|")
         for name, row in rows:
             print(f"| {name} | " + " | ".join("" if row.get(k) is None else str(row.get(k)) for k in TABLE_KEYS) + " |")
+        kinds = block["ours"]["by_kind"]
+        if len(kinds) > 1:
+            print("by kind (first quote holds the evidence; for unanswerable kinds, abstained): " +
+                  ", ".join(f"{k} {v['rate']} of {v['questions']}" for k, v in kinds.items()))
 
 
 def run_cli(only=None, squad_limit=None, out=None) -> int:

@@ -1,8 +1,9 @@
 """The on-disk index: one immutable build folder, and `current` pointing at the live one.
 
 A build folder holds manifest.json, documents.json, spans.npz (chunk and sentence offsets),
-chunk_vectors.npy, sentence_vectors.npy, faiss.index, two BM25 folders and the tokens they were built
-from (tokens_chunks.npz, tokens_sentences.npz), which the next build reuses for unchanged documents.
+chunk_vectors.npy, sentence_vectors.npy, faiss.index (chunks), faiss_sentences.index, two BM25 folders
+and the tokens they were built from (tokens_chunks.npz, tokens_sentences.npz), which the next build
+reuses for unchanged documents.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from qa.lexical import LexicalIndex
 from qa.store import FaissStore
 from qa.types import Chunk, Document, IndexLoadError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "current"
 BUILDS = "builds"
 
@@ -56,7 +57,8 @@ class IndexData:
     documents: list[Document]
     spans: Spans
     sentence_vectors: np.ndarray
-    store: FaissStore
+    store: FaissStore  # chunk vectors
+    sentence_store: FaissStore
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
 
@@ -144,17 +146,20 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
         spans = Spans.load(build / "spans.npz")
         sentence_vectors = np.load(build / "sentence_vectors.npy")
         store = FaissStore.load(build / "faiss.index", ef_search)
+        sentence_store = FaissStore.load(build / "faiss_sentences.index", ef_search)
         chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
         sentence_lexical = LexicalIndex.load(build / "bm25_sentences")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}).") from exc
     n_chunks, n_sents = len(spans.chunk_doc), len(spans.sent_doc)
-    if len(store) != n_chunks or len(sentence_vectors) != n_sents or manifest.get("chunks") != n_chunks:
+    if (len(store) != n_chunks or len(sentence_vectors) != n_sents or len(sentence_store) != n_sents
+            or manifest.get("chunks") != n_chunks):
         raise IndexLoadError(
             f"The index at {build} is inconsistent ({len(store)} vectors for {n_chunks} chunks, "
             f"{len(sentence_vectors)} for {n_sents} sentences)."
         )
-    return IndexData(build, manifest, documents, spans, sentence_vectors, store, chunk_lexical, sentence_lexical)
+    return IndexData(build, manifest, documents, spans, sentence_vectors, store, sentence_store, chunk_lexical,
+                     sentence_lexical)
 
 
 def build_id(index_dir: Path) -> str | None:

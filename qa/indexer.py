@@ -278,11 +278,13 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     docs = [p.doc for p in parts]
     spans, chunk_vectors, sentence_vectors = _stack(parts)
     dim = int(chunk_vectors.shape[1])
-    store = FaissStore.build(chunk_vectors, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
+    store, sentence_store = (FaissStore.build(v, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
+                             for v in (chunk_vectors, sentence_vectors))
     np.save(path / "chunk_vectors.npy", chunk_vectors)
     np.save(path / "sentence_vectors.npy", sentence_vectors)
     spans.save(path / "spans.npz")
     store.save(path / "faiss.index")
+    sentence_store.save(path / "faiss_sentences.index")
     chunk_tokens = [t for p in parts for t in p.chunk_tokens]
     sentence_tokens = [t for p in parts for t in p.sentence_tokens]
     fmt.save_tokens(path / "tokens_chunks.npz", chunk_tokens)

@@ -1,4 +1,5 @@
-"""Question -> candidate chunks: dense (FAISS) and BM25 rankings fused by reciprocal rank."""
+"""Question -> candidate chunks: dense (FAISS) and BM25 rankings of chunks and of sentences, fused by
+reciprocal rank."""
 
 from __future__ import annotations
 
@@ -23,25 +24,42 @@ def dense_ranking(index: IndexData, query_vec: np.ndarray, k: int) -> tuple[np.n
     return ids[0][keep], scores[0][keep]
 
 
-def lexical_ranking(index: IndexData, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = index.chunk_lexical.scores(query)
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the `k` highest positive scores, best first."""
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[scores[top] > 0]
-    return top, scores[top]
+    return top[scores[top] > 0]
+
+
+def lexical_ranking(index: IndexData, query: str, k: int) -> np.ndarray:
+    return _best(index.chunk_lexical.scores(query), k)
+
+
+def sentence_ranking(index: IndexData, query: str, query_vec: np.ndarray, k: int) -> np.ndarray:
+    """Chunks ordered by their best sentence, the sentences ranked by fusing dense and BM25: a chunk
+    about something else can hold the one sentence that answers, and its own vector will not show it."""
+    dense_ids = index.sentence_store.search(query_vec[None, :], k)[1][0]
+    fused = _fuse([dense_ids[dense_ids >= 0], _best(index.sentence_lexical.scores(query), k)])
+    return np.asarray(list(dict.fromkeys(int(index.spans.sent_chunk[s]) for s in fused)), dtype=np.int64)
+
+
+def _fuse(rankings: list[np.ndarray]) -> list[int]:
+    """Reciprocal rank fusion: ids by the sum of 1 / (RRF_K + rank) over the rankings, best first."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, i in enumerate(ranking):
+            fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(fused, key=lambda i: -fused[i])
 
 
 def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth: int) -> list[Candidate]:
-    """The `k` best chunks by fusing the top-`depth` dense and lexical rankings."""
+    """The `k` best chunks, fusing three top-`depth` rankings: chunks by dense similarity, chunks by
+    BM25, and chunks by their best sentence."""
     dense_ids, dense_scores = dense_ranking(index, query_vec, depth)
-    lex_ids, _ = lexical_ranking(index, query, depth)
-    fused: dict[int, float] = {}
-    for ranking in (dense_ids, lex_ids):
-        for rank, chunk in enumerate(ranking):
-            fused[int(chunk)] = fused.get(int(chunk), 0.0) + 1.0 / (RRF_K + rank + 1)
+    rankings = [dense_ids, lexical_ranking(index, query, depth), sentence_ranking(index, query, query_vec, depth)]
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    order = sorted(fused, key=lambda c: (-fused[c], -dense_of.get(c, -1.0)))[:k]
+    order = _fuse(rankings)[:k]
     missing = [c for c in order if c not in dense_of]
     if missing:  # chunks found only lexically still need a dense score for the evidence step
         vecs = index.store.vectors(missing)
