@@ -75,12 +75,16 @@ def fit_platt(scores: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
     """(a, b) so that sigmoid(a * score + b) estimates the chance the top sentence holds the answer."""
     from scipy.optimize import minimize
 
-    def loss(ab):
-        z = ab[0] * scores + ab[1]
-        return np.mean(np.logaddexp(0, z) - correct * z)
+    mean, std = scores.mean(), scores.std() or 1.0
+    x = (scores - mean) / std  # standardised, so the convex fit converges whatever the scores' scale
 
-    a, b = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead").x
-    return float(a), float(b)
+    def loss(ab):
+        z = ab[0] * x + ab[1]
+        err = 1 / (1 + np.exp(-z)) - correct
+        return np.mean(np.logaddexp(0, z) - correct * z), np.array([np.mean(err * x), np.mean(err)])
+
+    a, b = minimize(loss, np.zeros(2), jac=True, method="L-BFGS-B").x
+    return float(a / std), float(b - a * mean / std)
 
 
 def top_of_each(X, y, group, w) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +125,7 @@ def main() -> None:
           f"{top_of_each(X[held_out], y[held_out], group[held_out], w)[1].mean():.3f}")
     w = fit_listwise(X, y, group)
     a, b = fit_platt(*top_of_each(X, y, group, w))
+    print(f"calibration: sigmoid({a:.3f} * score {b:+.3f})")
     for name, value in zip(FEATURES, w):
         print(f"  {name:16s} {value:+.3f}")
 
