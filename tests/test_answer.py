@@ -11,7 +11,9 @@ from conftest import copy_corpus, run_cli
 from qa import Answer, Settings, answer, build_index
 from qa.compose import first_quote
 from qa.conversation import last_reply
+from qa.embedding import get_embedder
 from qa.index_format import load_index
+from qa.retrieve import sentence_ranking
 
 
 def check_citations(result: Answer, index_dir) -> None:
@@ -167,3 +169,16 @@ def test_cli_ask_text_and_json(built):
     assert data["grounded"] and data["citations"][0]["quote"] in proc.stdout
     proc = run_cli("ask", "", "--index", str(index))
     assert proc.returncode == 2 and "empty" in proc.stderr
+
+
+def test_one_answering_sentence_inside_a_chunk_about_something_else_is_retrieved(tmp_path):
+    water = ("Iran and Afghanistan dispute the waters of the Helmand River, which feeds the Hamun wetlands. "
+             "Dams upstream reduce the flow, and Iranian farmers in Sistan protest each dry summer. ")
+    needle = "A Kyrgyz delegation signed a wheat agreement worth 40 million dollars in Bishkek."
+    index = one_document_index(tmp_path, "\n\n".join([water * 3, water * 2 + needle + " " + water, water * 3]))
+    data = load_index(index, Settings().model_name)
+    question = "What agreement did the Kyrgyz delegation sign in Bishkek?"
+    holder = next(c for c in range(len(data.spans.chunk_doc)) if needle in data.chunk_text(c))
+    assert len(data.spans.chunk_doc) >= 3  # the needle shares its chunk with text about water
+    assert sentence_ranking(data, question, get_embedder().encode([question])[0], 5)[0] == holder
+    assert answer(question, index_dir=index, settings=Settings(top_k=1)).citations[0].quote == needle
