@@ -156,7 +156,7 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
             or manifest.get("chunks") != n_chunks):
         raise IndexLoadError(
             f"The index at {build} is inconsistent ({len(store)} vectors for {n_chunks} chunks, "
-            f"{len(sentence_vectors)} for {n_sents} sentences)."
+            f"{len(sentence_vectors)} and {len(sentence_store)} for {n_sents} sentences)."
         )
     return IndexData(build, manifest, documents, spans, sentence_vectors, store, sentence_store, chunk_lexical,
                      sentence_lexical)

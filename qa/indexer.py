@@ -298,6 +298,7 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
         "dim": dim,
         "chunker": chunker_settings(settings),
         "store": store.kind,
+        "sentence_store": sentence_store.kind,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "chunks": len(chunk_tokens),
         "sentences": len(sentence_tokens),
