@@ -47,6 +47,7 @@ class LexicalIndex:
         self.vocab = bm25.vocab_dict
         self.idf = idf
         self.max_idf = max(idf.values(), default=1.0)
+        self._last: tuple[str, np.ndarray] | None = None
 
     @classmethod
     def build(cls, tokenized: list[list[str]]) -> LexicalIndex:
@@ -62,11 +63,19 @@ class LexicalIndex:
         return self.idf.get(token, self.max_idf)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every text for `query` (zeros when no query word is in the vocabulary)."""
+        """BM25 score of every text for `query` (zeros when no query word is in the vocabulary), read-only.
+        The last query's scores are kept: retrieval and the evidence step both score the same query."""
+        last = self._last
+        if last is not None and last[0] == query:
+            return last[1]
         known = [t for t in tokenize(query) if t in self.vocab]
-        if not known:
-            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
-        return self.bm25.get_scores(known).astype(np.float32)
+        if known:
+            out = self.bm25.get_scores(known).astype(np.float32)
+        else:
+            out = np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
+        out.setflags(write=False)
+        self._last = (query, out)
+        return out
 
     def save(self, path: Path) -> None:
         self.bm25.save(str(path))

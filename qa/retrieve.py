@@ -61,7 +61,7 @@ def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth:
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
     order = _fuse(rankings)[:k]
     missing = [c for c in order if c not in dense_of]
-    if missing:  # chunks found only lexically still need a dense score for the evidence step
+    if missing:  # chunks the dense chunk ranking did not reach still need a dense score for the evidence step
         vecs = index.store.vectors(missing)
         dense_of.update(zip(missing, (vecs @ query_vec).tolist()))
     return [Candidate(c, dense_of[c]) for c in order]
