@@ -106,7 +106,7 @@ def best_scores(index, questions: list[str], w, a, b, settings) -> np.ndarray:
     return np.asarray(out)
 
 
-def calibrate(answerable: np.ndarray, unanswerable: np.ndarray, max_false_abstention: float = 0.03) -> float:
+def calibrate(answerable: np.ndarray, max_false_abstention: float = 0.03) -> float:
     """The highest threshold that abstains on at most `max_false_abstention` of answerable questions."""
     return float(np.quantile(answerable, max_false_abstention))
 
@@ -134,7 +134,7 @@ def main() -> None:
     dev = [i.question for i in items[::5]]
     positive = best_scores(index, dev, w, a, b, settings)
     negative = best_scores(own, dev, w, a, b, settings)
-    threshold = calibrate(positive, negative)
+    threshold = calibrate(positive)
     print(f"abstain below {threshold:.3f}: abstains on {np.mean(positive < threshold):.3f} of answerable and "
           f"{np.mean(negative < threshold):.3f} of unanswerable dev questions")
     WEIGHTS_FILE.write_text(json.dumps({
