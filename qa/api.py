@@ -12,7 +12,7 @@ from pathlib import Path
 from qa import conversation
 from qa.compose import compose, first_quote
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, load_ranker, question_types, score_sentences
+from qa.evidence import Evidence, load_ranker, question_types, score_sentences, unknown_names
 from qa.index_format import IndexData, build_id, load_index
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings

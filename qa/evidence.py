@@ -44,7 +44,7 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
 
 FEATURES = [
-    "dense", "dense_gap", "chunk_dense", "chunk_rank", "bm25", "overlap", "bigram", "novelty",
+    "dense", "chunk_dense", "chunk_rank", "bm25", "overlap", "bigram", "novelty",
     "type_number", "type_date", "type_person", "type_place", "type_reason",
     "short", "neighbour_dense", "prev_overlap", "next_overlap",
 ]
@@ -130,7 +130,6 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
     cols = {
         "dense": dense,
-        "dense_gap": dense - dense.max(),
         "chunk_dense": [candidates[p].dense for p in positions],
         "chunk_rank": 1.0 / (1.0 + positions),
         "bm25": bm25 / top,

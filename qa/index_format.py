@@ -144,7 +144,9 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
     try:
         documents = read_documents(build)
         spans = Spans.load(build / "spans.npz")
-        sentence_vectors = np.load(build / "sentence_vectors.npy")
+        # Memory-mapped: the evidence step reads a few dozen rows per question, and the sentence FAISS
+        # index already holds every vector in RAM; a second in-memory copy would double that cost.
+        sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
         store = FaissStore.load(build / "faiss.index", ef_search)
         sentence_store = FaissStore.load(build / "faiss_sentences.index", ef_search)
         chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
