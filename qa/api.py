@@ -85,8 +85,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     question = validate_question(question, settings.max_question_chars)
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
-    follow_up = conversation.is_follow_up(question)
     query = conversation.retrieval_query(question, history)
+    follow_up = query != question  # the conversation's context was taken in
     t1 = time.perf_counter()
     query_vec = get_embedder().encode([query])[0]
     t2 = time.perf_counter()
@@ -101,7 +101,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     qtypes = question_types(question) or question_types(query)
     result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=first_quote(conversation.last_reply(history)) if follow_up else "")
+                     last_lead=first_quote(conversation.last_reply(history)) if follow_up else "",
+                     unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}

@@ -36,12 +36,13 @@ def first_quote(answer_markdown: str) -> str:
 
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
-            max_citations: int, reason: bool, last_lead: str = "") -> Answer:
-    """`last_lead` is what the last reply quoted first, when `question` follows up on it."""
-    if not evidence or evidence[0].score < threshold:
+            max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None) -> Answer:
+    """`last_lead` is what the last reply quoted first, when `question` follows up on it; `unknown` are
+    names in the question that no source mentions, which rule out an answer."""
+    if unknown or not evidence or evidence[0].score < threshold:
         related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
                    enumerate(evidence[:3], start=1)]
-        return Answer(question, NOT_IN_SOURCES, grounded=False, related=related)
+        return Answer(question, _not_in_sources(unknown or []), grounded=False, related=related)
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason)
     chosen = _choose(index, evidence, max_citations)
@@ -49,6 +50,13 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
+
+
+def _not_in_sources(unknown: list[str]) -> str:
+    if not unknown:
+        return NOT_IN_SOURCES
+    names = " or ".join(f"“{escape_markdown(name)}”" for name in unknown)
+    return f"{NOT_IN_SOURCES} No source mentions {names}."
 
 
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,

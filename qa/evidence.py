@@ -7,8 +7,10 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -182,6 +184,47 @@ _TYPE_CUES = {  # does a text hold what each answer type asks for?
 def holds_answer_type(text: str, question: str) -> bool:
     """Whether `text` has what the question's answer type asks for (a number for "how many", ...)."""
     return any(_TYPE_CUES[kind](text, question) for kind in question_types(question))
+
+
+_WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
+
+
+def unknown_names(index: IndexData, question: str) -> list[str]:
+    """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
+    spelt a little differently. Such a question cannot be answered from the sources, whatever else
+    they say about its topic. A name is a run of capitalised words, not opening a sentence; acronyms
+    are left out (the text may spell them out), and so are title-cased questions."""
+    words = list(_WORDS.finditer(question))
+    capitalised = [w[0][:1].isupper() for w in words]
+    if sum(capitalised) * 2 > len(words):
+        return []
+    names: list[list[str]] = []
+    for i, (w, cap) in enumerate(zip(words, capitalised)):
+        opens_sentence = not question[:w.start()].strip() or question[:w.start()].rstrip()[-1] in ".!?:"
+        if not cap or opens_sentence or not w[0][1:2].islower():
+            continue
+        if names and i > 0 and capitalised[i - 1] and words[i - 1][0] == names[-1][-1]:
+            names[-1].append(w[0])
+        else:
+            names.append([w[0]])
+    return [_POSSESSIVE.sub("", " ".join(n)) for n in names if not all(_known(index, word) for word in n)]
+
+
+def _known(index: IndexData, word: str) -> bool:
+    """Whether the corpus has `word`, or a word so like it that it is probably a misspelling."""
+    vocab, stems = index.sentence_lexical.idf, tokenize(word)
+    if not stems or any(t in vocab for t in stems):  # a stop word ("The Hague") is no evidence either way
+        return True
+    folded = _fold(_POSSESSIVE.sub("", word.lower()))
+    near = [_fold(v) for v in vocab if abs(len(v) - len(folded)) <= 3 and _fold(v[:1]) == folded[:1]]
+    return len(folded) >= 4 and bool(difflib.get_close_matches(folded, near, n=1, cutoff=TYPO_SIMILARITY))
+
+
+def _fold(text: str) -> str:
+    """`text` without accents ("Céloron" ~ "Celoron")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,

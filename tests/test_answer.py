@@ -12,6 +12,7 @@ from qa import Answer, Settings, answer, build_index
 from qa.compose import first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
+from qa.evidence import unknown_names
 from qa.index_format import load_index
 from qa.retrieve import sentence_ranking
 
@@ -58,6 +59,29 @@ def test_unanswerable_abstains_without_citations(built, question):
     assert result.grounded is False and result.citations == []
     assert "do not answer" in result.answer
     assert all(r.quote for r in result.related)  # offered separately, never as citations
+
+
+def test_a_name_no_source_mentions_rules_out_an_answer(built):
+    """On the corpus's own subject, a question about a place no source names gets a refusal that says
+    so, with the nearest passages still offered apart."""
+    _, index = built
+    result = answer("What did the Taliban's envoy say in Reykjavik about the talks?", index_dir=index)
+    assert result.grounded is False and result.citations == [] and result.related
+    assert "No source mentions “Reykjavik”" in result.answer
+
+
+def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknown(built):
+    _, index = built
+    data = load_index(index, Settings().model_name)
+    assert unknown_names(data, "How is the Kabul Goverment's relation with Tehran?") == []  # near "government"
+    assert unknown_names(data, "What did Ismail Al-Khateeb confirm?") == []  # near "Al-Khatib"
+    assert unknown_names(data, "Why Did Russia Delist The Taliban?") == []  # title case: no telling names
+    assert unknown_names(data, "Did the TAPI pipeline matter to The Taliban?") == []
+    assert unknown_names(data, "Did Russia talk to the Taliban? Delisting followed.") == []  # opens a sentence
+    assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
+        "North Korea", "Reykjavik"]
+    result = answer("How many people were killed in the Crokus City attack?", index_dir=index)
+    assert result.grounded and "143" in result.citations[0].quote
 
 
 def test_to_dict_is_json_serialisable(built):
