@@ -7,10 +7,8 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,7 +103,7 @@ class Overlap:
 
     def __init__(self, index: IndexData, question: str):
         self.idf = index.sentence_lexical.weight
-        stems = tokenize(question)
+        stems = index.sentence_lexical.query_tokens(question)
         self.stems = set(stems)
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
@@ -188,7 +186,6 @@ def holds_answer_type(text: str, question: str) -> bool:
 
 _WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
-TYPO_SIMILARITY = 0.8  # difflib ratio above which an unknown word is taken for a misspelt known one
 
 
 def unknown_names(index: IndexData, question: str) -> list[str]:
@@ -213,18 +210,10 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
 
 
 def _known(index: IndexData, word: str) -> bool:
-    """Whether the corpus has `word`, or a word so like it that it is probably a misspelling."""
-    vocab, stems = index.sentence_lexical.idf, tokenize(word)
-    if not stems or any(t in vocab for t in stems):  # a stop word ("The Hague") is no evidence either way
-        return True
-    folded = _fold(_POSSESSIVE.sub("", word.lower()))
-    near = [_fold(v) for v in vocab if abs(len(v) - len(folded)) <= 3 and _fold(v[:1]) == folded[:1]]
-    return len(folded) >= 4 and bool(difflib.get_close_matches(folded, near, n=1, cutoff=TYPO_SIMILARITY))
-
-
-def _fold(text: str) -> str:
-    """`text` without accents ("Céloron" ~ "Celoron")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """Whether the corpus has `word`, or a word it probably misspells. A stop word ("The Hague") is no
+    evidence either way."""
+    lexical = index.sentence_lexical
+    return not tokenize(word) or any(t in lexical.idf for t in lexical.query_tokens(word))
 
 
 def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,

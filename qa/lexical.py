@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -21,6 +23,10 @@ _STOP = frozenset(STOPWORDS_EN) | {
     "many", "much",
 }
 _stemmer = Stemmer.Stemmer("english")
+# An unknown word this close (difflib ratio) to an indexed one is taken for a misspelling of it; shorter
+# words are left alone ("bank" is not a typo of "ban").
+TYPO_SIMILARITY = 0.8
+TYPO_MIN_CHARS = 5
 
 
 TOKENIZER_VERSION = "2"  # part of the index manifest: a change forces a rebuild
@@ -33,9 +39,18 @@ def _stem(word: str) -> str:
     return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", word))
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
 def tokenize(text: str) -> list[str]:
     """Content-word stems of `text`, in order."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return [_stem(w) for w in _words(text)]
+
+
+def fold(text: str) -> str:
+    """`text` without accents ("Céloron" ~ "Celoron")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 class LexicalIndex:
@@ -58,6 +73,30 @@ class LexicalIndex:
         n = len(tokens)
         return cls(bm25, {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()})
 
+    def query_tokens(self, text: str) -> list[str]:
+        """Stems of `text`, each one the index lacks replaced by the indexed stem it most likely
+        misspells ("zabiulah" -> "zabihullah", "neighbouring" -> "neighbor"), if there is one."""
+        return [self._known_stem(w) for w in _words(text)]
+
+    def _known_stem(self, word: str) -> str:
+        stem = _stem(word)
+        if stem in self.idf or len(word) < TYPO_MIN_CHARS or not word.isalpha():
+            return stem
+        folded = fold(word)
+        spellings = self._by_initial.get(folded[:1], {})
+        near = [f for f in spellings if abs(len(f) - len(folded)) <= 3]
+        match = difflib.get_close_matches(folded, near, n=1, cutoff=TYPO_SIMILARITY)
+        return spellings[match[0]] if match else stem
+
+    @cached_property
+    def _by_initial(self) -> dict[str, dict[str, str]]:
+        """Indexed stems by their accent-folded spelling, grouped by first letter (a typo rarely hits it)."""
+        groups: dict[str, dict[str, str]] = {}
+        for stem in self.idf:
+            folded = fold(stem)
+            groups.setdefault(folded[:1], {})[folded] = stem
+        return groups
+
     def weight(self, token: str) -> float:
         """IDF of a stem; an unseen stem is as rare as the rarest."""
         return self.idf.get(token, self.max_idf)
@@ -68,7 +107,7 @@ class LexicalIndex:
         last = self._last
         if last is not None and last[0] == query:
             return last[1]
-        known = [t for t in tokenize(query) if t in self.vocab]
+        known = [t for t in self.query_tokens(query) if t in self.vocab]
         if known:
             out = self.bm25.get_scores(known).astype(np.float32)
         else:

@@ -84,6 +84,19 @@ def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknow
     assert result.grounded and "143" in result.citations[0].quote
 
 
+def test_misspelt_names_find_what_the_right_spelling_finds(built):
+    """Transliterated names are spelt many ways; a near spelling is matched to the indexed one."""
+    _, index = built
+    for right, variant in [("What did Ismail Al-Khatib confirm?", "What did Ismael Al-Katib confirm?"),
+                           ("What did Zabihullah Mujahid say about the step?",
+                            "What did Zabiullah Mujahed say about the step?")]:
+        expected = answer(right, index_dir=index).citations[0].quote
+        result = answer(variant, index_dir=index)
+        assert result.grounded and result.citations[0].quote == expected
+    lexical = load_index(index, Settings().model_name).sentence_lexical
+    assert lexical.query_tokens("Zabiulah, neighbouring; bank") == ["zabihullah", "neighbour", "bank"]
+
+
 def test_to_dict_is_json_serialisable(built):
     _, index = built
     data = answer("How many people were killed in the Crocus City attack?", index_dir=index).to_dict()
