@@ -28,6 +28,13 @@ def model_path() -> str:
         ) from exc
 
 
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """The whole words of the model's WordPiece vocabulary: common English words and names."""
+    vocab = (importlib.resources.files(MODEL_PACKAGE) / "model" / "vocab.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in vocab.split() if w.isalpha())
+
+
 class Embedder:
     """A sentence-transformers model; `encode` returns float32 unit vectors."""
 

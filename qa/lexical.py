@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -15,6 +14,8 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 _WORD = re.compile(r"\w\w+|\d")
 # Question words carry the answer type, not the topic, so they do not count as content words.
@@ -23,10 +24,10 @@ _STOP = frozenset(STOPWORDS_EN) | {
     "many", "much",
 }
 _stemmer = Stemmer.Stemmer("english")
-# An unknown word this close (difflib ratio) to an indexed one is taken for a misspelling of it; shorter
-# words are left alone ("bank" is not a typo of "ban").
-TYPO_SIMILARITY = 0.8
+# An unknown word of 5+ letters within one edit (two from 8 letters; a swap of neighbours counts one) of
+# an indexed one is taken for a misspelling of it. Shorter words are left alone ("bank" is not "ban").
 TYPO_MIN_CHARS = 5
+TYPO_LONG_CHARS = 8
 
 
 TOKENIZER_VERSION = "2"  # part of the index manifest: a change forces a rebuild
@@ -46,6 +47,13 @@ def _words(text: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Content-word stems of `text`, in order."""
     return [_stem(w) for w in _words(text)]
+
+
+def _in_dictionary(word: str) -> bool:
+    from qa.embedding import dictionary_words
+
+    words = dictionary_words()
+    return word in words or any(word.endswith(end) and word[:-len(end)] in words for end in ("s", "es"))
 
 
 def fold(text: str) -> str:
@@ -75,7 +83,7 @@ class LexicalIndex:
 
     def query_tokens(self, text: str) -> list[str]:
         """Stems of `text`, each one the index lacks replaced by the indexed stem it most likely
-        misspells ("zabiulah" -> "zabihullah", "neighbouring" -> "neighbor"), if there is one."""
+        misspells ("zabiulah" -> "zabihullah", "mujahed" -> "mujahid"), if there is one."""
         return [self._known_stem(w) for w in _words(text)]
 
     def _known_stem(self, word: str) -> str:
@@ -84,8 +92,10 @@ class LexicalIndex:
             return stem
         folded = fold(word)
         spellings = self._by_initial.get(folded[:1], {})
-        near = [f for f in spellings if abs(len(f) - len(folded)) <= 3]
-        match = difflib.get_close_matches(folded, near, n=1, cutoff=TYPO_SIMILARITY)
+        if folded in spellings or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
+            return spellings.get(folded, stem)
+        edits = 1 if len(word) < TYPO_LONG_CHARS else 2
+        match = process.extractOne(folded, spellings.keys(), scorer=OSA.distance, score_cutoff=edits)
         return spellings[match[0]] if match else stem
 
     @cached_property
