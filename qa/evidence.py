@@ -198,14 +198,16 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     if sum(capitalised) * 2 > len(words):
         return []
     names: list[list[str]] = []
-    for i, (w, cap) in enumerate(zip(words, capitalised)):
-        opens_sentence = not question[:w.start()].strip() or question[:w.start()].rstrip()[-1] in ".!?:"
-        if not cap or opens_sentence or not w[0][1:2].islower():
+    last = None  # the previous name word, which a name word right after it continues
+    for w, cap in zip(words, capitalised):
+        before = question[:w.start()].rstrip()
+        if not cap or not before or before[-1] in ".!?:" or not w[0][1:2].islower():
             continue
-        if names and i > 0 and capitalised[i - 1] and words[i - 1][0] == names[-1][-1]:
+        if last is not None and question[last.end():w.start()].isspace():
             names[-1].append(w[0])
         else:
             names.append([w[0]])
+        last = w
     return [_POSSESSIVE.sub("", " ".join(n)) for n in names if not all(_known(index, word) for word in n)]
 
 

@@ -17,6 +17,8 @@ from bm25s.stopwords import STOPWORDS_EN
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from qa.embedding import dictionary_words
+
 _WORD = re.compile(r"\w\w+|\d")
 # Question words carry the answer type, not the topic, so they do not count as content words.
 _STOP = frozenset(STOPWORDS_EN) | {
@@ -50,13 +52,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def _in_dictionary(word: str) -> bool:
-    from qa.embedding import dictionary_words
-
     words = dictionary_words()
     return word in words or any(word.endswith(end) and word[:-len(end)] in words for end in ("s", "es"))
 
 
-def fold(text: str) -> str:
+def _fold(text: str) -> str:
     """`text` without accents ("Céloron" ~ "Celoron")."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -90,7 +90,7 @@ class LexicalIndex:
         stem = _stem(word)
         if stem in self.idf or len(word) < TYPO_MIN_CHARS or not word.isalpha():
             return stem
-        folded = fold(word)
+        folded = _fold(word)
         spellings = self._by_initial.get(folded[:1], {})
         if folded in spellings or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
             return spellings.get(folded, stem)
@@ -103,7 +103,7 @@ class LexicalIndex:
         """Indexed stems by their accent-folded spelling, grouped by first letter (a typo rarely hits it)."""
         groups: dict[str, dict[str, str]] = {}
         for stem in self.idf:
-            folded = fold(stem)
+            folded = _fold(stem)
             groups.setdefault(folded[:1], {})[folded] = stem
         return groups
 
