@@ -1,7 +1,8 @@
 """Candidate chunks -> scored candidate sentences.
 
 Each sentence of the retrieved chunks gets general features (dense similarity computed from
-vectors stored at index time, lexical overlap, the chunk's retrieval rank, answer-type cues) and a
+vectors stored at index time, of the sentence alone and read with its neighbours; lexical overlap, also
+counting the document's title and authors; the chunk's retrieval rank; answer-type cues) and a
 probability of holding the answer from a logistic model trained by `benchmarks/train_ranker.py`.
 """
 
@@ -44,9 +45,9 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
 
 FEATURES = [
-    "dense", "chunk_dense", "chunk_rank", "bm25", "overlap", "bigram", "novelty",
-    "type_number", "type_date", "type_person", "type_place", "type_reason",
-    "short", "neighbour_dense", "prev_overlap", "next_overlap",
+    "dense", "dense_with_prev", "dense_with_next", "chunk_dense", "chunk_rank", "bm25", "overlap",
+    "overlap_with_doc", "bigram", "novelty", "type_number", "type_date", "type_person", "type_place",
+    "type_reason", "short", "prev_overlap", "next_overlap",
 ]
 
 
@@ -128,17 +129,20 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     texts = [index.sentence_text(int(s)) for s in ids]
     tokens = [tokenize(t) for t in texts]
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
+    with_prev, with_next = _pair_dense(index, ids, query_vec, dense)
     cols = {
         "dense": dense,
+        "dense_with_prev": with_prev,
+        "dense_with_next": with_next,
         "chunk_dense": [candidates[p].dense for p in positions],
         "chunk_rank": 1.0 / (1.0 + positions),
         "bm25": bm25 / top,
         "overlap": [overlap.words(t) for t in tokens],
+        "overlap_with_doc": [overlap.words(t + _doc_tokens(index, int(s))) for s, t in zip(ids, tokens)],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
         **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in _TYPE_CUES.items()},
         "short": [len(t) < 5 for t in tokens],
-        "neighbour_dense": _neighbour_dense(index, ids, query_vec),
         "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap) for s in ids],
         "next_overlap": [_neighbour_overlap(index, int(s), 1, overlap) for s in ids],
     }
@@ -153,16 +157,28 @@ def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Ov
     return overlap.words(tokenize(index.sentence_text(nb)))
 
 
-def _neighbour_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
-    """Best similarity of the sentences just before and after, within the same document."""
-    n = len(index.spans.sent_doc)
-    out = np.full(len(ids), -1.0)
-    for offset in (-1, 1):
-        nb = np.clip(ids + offset, 0, n - 1)
-        same = (index.spans.sent_doc[nb] == index.spans.sent_doc[ids]) & (nb != ids)
-        sims = index.sentence_vectors[nb] @ query_vec
-        out = np.where(same, np.maximum(out, sims), out)
-    return np.where(out < -0.5, 0.0, out)
+def _pair_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray,
+                dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Similarity of each sentence read together with the one before it, and with the one after it
+    ("the step" in one sentence is "Moscow's decision" in the one before). A sentence with no neighbour in
+    its document stands alone."""
+    with_next = index.pair_vectors[ids] @ query_vec
+    before = np.maximum(ids - 1, 0)
+    has_prev = (ids > 0) & (index.spans.sent_doc[before] == index.spans.sent_doc[ids])
+    with_prev = np.where(has_prev, index.pair_vectors[before] @ query_vec, dense)
+    return with_prev, with_next
+
+
+def _doc_tokens(index: IndexData, sentence: int) -> list[str]:
+    """The words of a sentence's document title and authors: "What does Sakhi recommend?" is asked of
+    every sentence Sakhi wrote."""
+    doc = index.documents[int(index.spans.sent_doc[sentence])]
+    return _header_tokens(" ".join([doc.title, *doc.authors]))
+
+
+@lru_cache(maxsize=4096)
+def _header_tokens(header: str) -> list[str]:
+    return tokenize(header)
 
 
 def _has_new_name(text: str, question: str) -> bool:

@@ -1,7 +1,9 @@
 """The on-disk index: one immutable build folder, and `current` pointing at the live one.
 
 A build folder holds manifest.json, documents.json, spans.npz (chunk and sentence offsets),
-chunk_vectors.npy, sentence_vectors.npy, faiss.index (chunks), faiss_sentences.index, two BM25 folders
+chunk_vectors.npy, sentence_vectors.npy, pair_vectors.npy (row i: sentence i read together with sentence
+i + 1 of its document, or alone when it is the last; what a sentence means often spans the two),
+faiss.index (chunks), faiss_sentences.index, two BM25 folders
 and the tokens they were built from (tokens_chunks.npz, tokens_sentences.npz), which the next build
 reuses for unchanged documents.
 """
@@ -20,7 +22,7 @@ from qa.lexical import LexicalIndex
 from qa.store import FaissStore
 from qa.types import Chunk, Document, IndexLoadError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT = "current"
 BUILDS = "builds"
 
@@ -57,6 +59,7 @@ class IndexData:
     documents: list[Document]
     spans: Spans
     sentence_vectors: np.ndarray
+    pair_vectors: np.ndarray
     store: FaissStore  # chunk vectors
     sentence_store: FaissStore
     chunk_lexical: LexicalIndex
@@ -147,6 +150,7 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
         # Memory-mapped: the evidence step reads a few dozen rows per question, and the sentence FAISS
         # index already holds every vector in RAM; a second in-memory copy would double that cost.
         sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
+        pair_vectors = np.load(build / "pair_vectors.npy", mmap_mode="r")
         store = FaissStore.load(build / "faiss.index", ef_search)
         sentence_store = FaissStore.load(build / "faiss_sentences.index", ef_search)
         chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
@@ -154,14 +158,14 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}).") from exc
     n_chunks, n_sents = len(spans.chunk_doc), len(spans.sent_doc)
-    if (len(store) != n_chunks or len(sentence_vectors) != n_sents or len(sentence_store) != n_sents
-            or manifest.get("chunks") != n_chunks):
+    if (len(store) != n_chunks or manifest.get("chunks") != n_chunks
+            or not len(sentence_vectors) == len(pair_vectors) == len(sentence_store) == n_sents):
         raise IndexLoadError(
             f"The index at {build} is inconsistent ({len(store)} vectors for {n_chunks} chunks, "
-            f"{len(sentence_vectors)} and {len(sentence_store)} for {n_sents} sentences)."
+            f"{len(sentence_vectors)}, {len(pair_vectors)} and {len(sentence_store)} for {n_sents} sentences)."
         )
-    return IndexData(build, manifest, documents, spans, sentence_vectors, store, sentence_store, chunk_lexical,
-                     sentence_lexical)
+    return IndexData(build, manifest, documents, spans, sentence_vectors, pair_vectors, store, sentence_store,
+                     chunk_lexical, sentence_lexical)
 
 
 def build_id(index_dir: Path) -> str | None:

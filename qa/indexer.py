@@ -40,6 +40,7 @@ class DocParts:
     ranges: list[tuple[int, int]]
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
+    pair_vectors: np.ndarray  # each sentence read together with the next one (see index_format)
     indexed_at: str
     chunk_tokens: list[list[str]] | None = None  # None: tokenized from the text
     sentence_tokens: list[list[str]] | None = None
@@ -160,6 +161,7 @@ def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
     spans = fmt.Spans.load(build / "spans.npz")
     chunk_vectors = np.load(build / "chunk_vectors.npy", mmap_mode="r")
     sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
+    pair_vectors = np.load(build / "pair_vectors.npy", mmap_mode="r")
     chunk_tokens, sentence_tokens = _stored_tokens(build, "chunks"), _stored_tokens(build, "sentences")
     # rows are stored document by document, so each document's rows are one slice
     chunk_bounds = np.searchsorted(spans.chunk_doc, np.arange(len(docs) + 1))
@@ -176,6 +178,7 @@ def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
                     for a, b in zip(spans.chunk_sent_lo[c], spans.chunk_sent_hi[c])],
             chunk_vectors=np.asarray(chunk_vectors[c]),
             sentence_vectors=np.asarray(sentence_vectors[s]),
+            pair_vectors=np.asarray(pair_vectors[s]),
             indexed_at=manifest["documents"][doc.source]["indexed_at"],
             chunk_tokens=chunk_tokens[c] if chunk_tokens is not None else None,
             sentence_tokens=sentence_tokens[s] if sentence_tokens is not None else None,
@@ -198,6 +201,7 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
     texts: list[str] = []
     for doc, (sentences, chunks, _) in zip(docs, pieces):
         texts += [doc.text[c.start:c.end] for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
+        texts += [doc.text[a.start:b.end] for a, b in zip(sentences, sentences[1:])]
     vectors = _encode_with_progress(embedder, texts, settings.batch_size, progress)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     out, row = [], 0
@@ -206,7 +210,10 @@ def _embed_documents(docs: list[Document], settings: Settings, progress: Progres
         row += len(chunks)
         sv = vectors[row:row + len(sentences)]
         row += len(sentences)
-        out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, now))
+        pairs = max(len(sentences) - 1, 0)
+        pv = np.concatenate([vectors[row:row + pairs], sv[pairs:]])  # the last sentence has no next one
+        row += pairs
+        out.append(DocParts(doc, sentences, chunks, ranges, cv, sv, pv, now))
     return out
 
 
@@ -276,12 +283,13 @@ def _write_and_swap(index: Path, parts: list[DocParts], settings: Settings) -> N
 
 def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     docs = [p.doc for p in parts]
-    spans, chunk_vectors, sentence_vectors = _stack(parts)
+    spans, chunk_vectors, sentence_vectors, pair_vectors = _stack(parts)
     dim = int(chunk_vectors.shape[1])
     store, sentence_store = (FaissStore.build(v, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search)
                              for v in (chunk_vectors, sentence_vectors))
     np.save(path / "chunk_vectors.npy", chunk_vectors)
     np.save(path / "sentence_vectors.npy", sentence_vectors)
+    np.save(path / "pair_vectors.npy", pair_vectors)
     spans.save(path / "spans.npz")
     store.save(path / "faiss.index")
     sentence_store.save(path / "faiss_sentences.index")
@@ -313,7 +321,7 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     })
 
 
-def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray]:
+def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray, np.ndarray]:
     cols: dict[str, list] = {k: [] for k in fmt.Spans.__dataclass_fields__}
     sent_base = chunk_base = 0
     for d, p in enumerate(parts):
@@ -334,9 +342,10 @@ def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray]:
         sent_base += len(p.sentences)
         chunk_base += len(p.chunks)
     spans = fmt.Spans(**{k: np.asarray(v, dtype=np.int64) for k, v in cols.items()})
-    chunk_vectors = np.concatenate([p.chunk_vectors for p in parts]).astype(np.float32)
-    sentence_vectors = np.concatenate([p.sentence_vectors for p in parts]).astype(np.float32)
-    return spans, chunk_vectors, sentence_vectors
+    chunk_vectors, sentence_vectors, pair_vectors = (
+        np.concatenate([getattr(p, name) for p in parts]).astype(np.float32)
+        for name in ("chunk_vectors", "sentence_vectors", "pair_vectors"))
+    return spans, chunk_vectors, sentence_vectors, pair_vectors
 
 
 def _remove_stale_temp_builds(index: Path) -> None:
