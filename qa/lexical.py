@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -71,6 +71,12 @@ class LexicalIndex:
         self.idf = idf
         self.max_idf = max(idf.values(), default=1.0)
         self._last: tuple[str, np.ndarray] | None = None
+        # Indexed stems by accent-folded spelling, grouped by first letter (a typo rarely hits it); built
+        # here, with the index, rather than on the first misspelt question.
+        self._by_initial: dict[str, dict[str, str]] = {}
+        for stem in idf:
+            folded = _fold(stem)
+            self._by_initial.setdefault(folded[:1], {})[folded] = stem
 
     @classmethod
     def build(cls, tokenized: list[list[str]]) -> LexicalIndex:
@@ -97,15 +103,6 @@ class LexicalIndex:
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         match = process.extractOne(folded, spellings.keys(), scorer=OSA.distance, score_cutoff=edits)
         return spellings[match[0]] if match else stem
-
-    @cached_property
-    def _by_initial(self) -> dict[str, dict[str, str]]:
-        """Indexed stems by their accent-folded spelling, grouped by first letter (a typo rarely hits it)."""
-        groups: dict[str, dict[str, str]] = {}
-        for stem in self.idf:
-            folded = _fold(stem)
-            groups.setdefault(folded[:1], {})[folded] = stem
-        return groups
 
     def weight(self, token: str) -> float:
         """IDF of a stem; an unseen stem is as rare as the rarest."""
