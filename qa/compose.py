@@ -81,20 +81,25 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:
-    """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. The lead quote
-    also takes in the first such sentence found next to it in its paragraph, even past the limit: the
-    sentence that completes the best one is worth more than a new citation."""
+    """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
+    to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
+    lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
+    one is worth more than a new citation."""
     best = evidence[0]
     chosen = [best]
     for e in evidence[1:]:
         if e.score < RELATIVE_KEEP * best.score:
             break
-        if not best.merged and abs(e.sentence - best.sentence) == 1 and _same_paragraph(index, e.sentence,
-                                                                                         best.sentence):
+        near = next((c for c in chosen if abs(e.sentence - c.sentence) == 1
+                     and _same_paragraph(index, e.sentence, c.sentence)), None)
+        if near is best and not best.merged:
             best.merged.add(e.sentence)
         elif len(chosen) < limit and not _repeats(index, e, chosen):
-            chosen.append(e)
-    return _merge_adjacent(index, chosen)
+            if near is None:
+                chosen.append(e)
+            else:
+                near.merged.add(e.sentence)
+    return chosen
 
 
 def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
@@ -102,19 +107,6 @@ def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
     vec = index.sentence_vectors[e.sentence]
     return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
                or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
-
-
-def _merge_adjacent(index: IndexData, chosen: list[Evidence]) -> list[Evidence]:
-    """Drop a quote that directly follows or precedes a better one; the better one is widened to cover it."""
-    kept: list[Evidence] = []
-    for e in chosen:
-        near = next((k for k in kept if abs(e.sentence - k.sentence) == 1
-                     and _same_paragraph(index, e.sentence, k.sentence)), None)
-        if near is None:
-            kept.append(e)
-        else:
-            near.merged.add(e.sentence)
-    return kept
 
 
 def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:

@@ -9,10 +9,10 @@ import pytest
 from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
-from qa.compose import first_quote
+from qa.compose import compose, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import unknown_names
+from qa.evidence import Evidence, unknown_names
 from qa.index_format import load_index
 from qa.retrieve import sentence_ranking
 
@@ -181,6 +181,20 @@ def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
     assert [c.quote for c in result.citations] == [
         "The Tehreek Taliban Pakistan militant group has grown bolder in Pakistan. "
         "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021."]
+
+
+def test_a_neighbour_of_a_chosen_quote_widens_it_instead_of_taking_a_citation(tmp_path):
+    index_dir = one_document_index(
+        tmp_path, "Iran and the Taliban dispute the Helmand River. Tehran wants more water each summer.\n\n"
+                  "Russia removed the Taliban from its terror list in 2024. Moscow hopes for trade with Kabul.\n\n"
+                  "Uzbekistan sells electricity to northern Afghanistan.\n")
+    index = load_index(index_dir, Settings().model_name)
+    text = [index.sentence_text(i) for i in range(len(index.spans.sent_doc))]
+    assert len(text) == 5
+    ranked = [Evidence(s, int(index.spans.sent_chunk[s]), score)
+              for s, score in ((0, 0.9), (2, 0.8), (3, 0.7), (4, 0.6))]
+    result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
+    assert [c.quote for c in result.citations] == [text[0], f"{text[2]} {text[3]}", text[4]]
 
 
 def test_new_index_is_picked_up_without_restart(tmp_path):
