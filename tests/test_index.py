@@ -55,6 +55,19 @@ def test_offsets_reproduce_chunks_and_sentences(built):
     assert all(len(d["hash"]) == 64 for d in manifest["documents"].values())
 
 
+def test_each_sentence_is_also_embedded_with_the_next_one_of_its_document(built):
+    from qa.embedding import get_embedder
+
+    index = load_index(built[1], MODEL)
+    sp = index.spans
+    last = np.flatnonzero(np.r_[sp.sent_doc[1:] != sp.sent_doc[:-1], True])  # each document's last sentence
+    assert np.array_equal(index.pair_vectors[last], index.sentence_vectors[last])
+    i = int(last[0]) - 1
+    pair = index.documents[sp.sent_doc[i]].text[sp.sent_start[i]:sp.sent_end[i + 1]]
+    assert np.allclose(index.pair_vectors[i], get_embedder().encode([pair])[0], atol=1e-4)
+    assert not np.allclose(index.pair_vectors[i], index.sentence_vectors[i], atol=1e-2)
+
+
 def test_chunks_fit_the_model(built):
     from qa.embedding import get_embedder
 
@@ -95,9 +108,10 @@ def test_add_modify_delete_reembed_only_what_changed(workspace):
 
     # unchanged documents kept their vectors exactly (they were not re-embedded)
     src = "2024-04-29-is-challenges-opportunities-taliban.md"
-    rows_before = before.sentence_vectors[before.spans.sent_doc == old_vectors[src]]
     j = next(i for i, d in enumerate(final.documents) if d.source == src)
-    assert np.array_equal(rows_before, final.sentence_vectors[final.spans.sent_doc == j])
+    for vectors in ("sentence_vectors", "pair_vectors"):
+        rows_before = getattr(before, vectors)[before.spans.sent_doc == old_vectors[src]]
+        assert np.array_equal(rows_before, getattr(final, vectors)[final.spans.sent_doc == j])
 
     result = answer("What did Kazakhstan open through Afghanistan?", index_dir=index)
     assert result.grounded and result.citations[0].source == "new.md"
