@@ -127,7 +127,8 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     overlap = Overlap(index, question)
     qtypes = question_types(question)
     texts = [index.sentence_text(int(s)) for s in ids]
-    tokens = [tokenize(t) for t in texts]
+    tokens_of = _tokens_around(index, ids)
+    tokens = [tokens_of[int(s)] for s in ids]
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
     with_prev, with_next = _pair_dense(index, ids, query_vec, dense)
     cols = {
@@ -143,18 +144,27 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
         **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in _TYPE_CUES.items()},
         "short": [len(t) < 5 for t in tokens],
-        "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap) for s in ids],
-        "next_overlap": [_neighbour_overlap(index, int(s), 1, overlap) for s in ids],
+        "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap, tokens_of) for s in ids],
+        "next_overlap": [_neighbour_overlap(index, int(s), 1, overlap, tokens_of) for s in ids],
     }
     rows = np.column_stack([np.asarray(cols[name], dtype=np.float64) for name in FEATURES])
     return rows
 
 
-def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Overlap) -> float:
+def _tokens_around(index: IndexData, ids: np.ndarray) -> dict[int, list[str]]:
+    """Stems of each candidate sentence and of the sentences either side, each tokenized once (candidates
+    are often each other's neighbours)."""
+    n = len(index.spans.sent_doc)
+    wanted = {int(s) + offset for s in ids for offset in (-1, 0, 1)}
+    return {s: tokenize(index.sentence_text(s)) for s in wanted if 0 <= s < n}
+
+
+def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Overlap,
+                       tokens_of: dict[int, list[str]]) -> float:
     nb = sentence + offset
     if not 0 <= nb < len(index.spans.sent_doc) or index.spans.sent_doc[nb] != index.spans.sent_doc[sentence]:
         return 0.0
-    return overlap.words(tokenize(index.sentence_text(nb)))
+    return overlap.words(tokens_of[nb])
 
 
 def _pair_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray,
@@ -231,7 +241,8 @@ def _known(index: IndexData, word: str) -> bool:
     """Whether the corpus has `word`, or a word it probably misspells. A stop word ("The Hague") is no
     evidence either way."""
     lexical = index.sentence_lexical
-    return not tokenize(word) or any(t in lexical.idf for t in lexical.query_tokens(word))
+    stems = lexical.query_tokens(word)
+    return not stems or any(t in lexical.idf for t in stems)
 
 
 def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,
