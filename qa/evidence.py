@@ -253,7 +253,7 @@ def sentence_features(index: IndexData, question: str, query: str, query_vec: np
     if not len(ids):
         return ids, positions, np.zeros((0, len(FEATURES)))
     bm25 = index.sentence_lexical.scores(query)[ids]
-    words = question if tokenize(question) else query
+    words = question if index.sentence_lexical.query_tokens(question) else query
     return ids, positions, features(index, words, query_vec, candidates, ids, positions, bm25)
 
 

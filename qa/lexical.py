@@ -25,6 +25,10 @@ _STOP = frozenset(STOPWORDS_EN) | {
     "what", "why", "who", "whom", "whose", "when", "where", "which", "how", "did", "does", "do",
     "many", "much",
 }
+# In a question these verbs stand for the event asked about ("What happened at X?", like "What did X
+# do?"); the sentence that answers describes the event and rarely uses them.
+_QUESTION_STOP = frozenset({"happen", "happened", "happens", "happening", "occur", "occurred", "occurs",
+                            "occurring"})
 _stemmer = Stemmer.Stemmer("english")
 # An unknown word of 5+ letters within one edit (two from 8 letters; a swap of neighbours counts one) of
 # an indexed one is taken for a misspelling of it. Shorter words are left alone ("bank" is not "ban").
@@ -90,7 +94,7 @@ class LexicalIndex:
     def query_tokens(self, text: str) -> list[str]:
         """Stems of `text`, each one the index lacks replaced by the indexed stem it most likely
         misspells ("zabiulah" -> "zabihullah", "mujahed" -> "mujahid"), if there is one."""
-        return [self._known_stem(w) for w in _words(text)]
+        return [self._known_stem(w) for w in _words(text) if w not in _QUESTION_STOP]
 
     def _known_stem(self, word: str) -> str:
         stem = _stem(word)

@@ -61,6 +61,14 @@ def test_unanswerable_abstains_without_citations(built, question):
     assert all(r.quote for r in result.related)  # offered separately, never as citations
 
 
+def test_what_happened_questions_are_answered_by_the_event(built):
+    """"Happened" stands for the event asked about; no source sentence has to use the word."""
+    _, index = built
+    result = answer("What happened at the Termez barracks?", index_dir=index)
+    assert result.grounded
+    assert "barracks near the city of Termez" in result.citations[0].quote
+
+
 def test_a_name_no_source_mentions_rules_out_an_answer(built):
     """On the corpus's own subject, a question about a place no source names gets a refusal that says
     so, with the nearest passages still offered apart."""
