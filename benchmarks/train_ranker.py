@@ -131,7 +131,7 @@ def main() -> None:
 
     build_index(settings.corpus_dir, settings.index_dir, settings=settings)
     own = get_index(settings.index_dir, settings)
-    dev = [i.question for i in items[::5]]
+    dev = [i.question for i in items]  # all of them: a 3% quantile of a fifth (17 questions) moved by ±0.015
     positive = best_scores(index, dev, w, a, b, settings)
     negative = best_scores(own, dev, w, a, b, settings)
     threshold = calibrate(positive)

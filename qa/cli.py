@@ -62,6 +62,8 @@ def _index(args) -> int:
     else:
         if report.full_rebuild_reason:
             print(f"Full rebuild: {report.full_rebuild_reason}")
+        if report.retokenized:
+            print("The word tokenizer changed: every text's words were re-read (vectors kept).")
         print(f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
               f"unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
               f"{report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f} s")

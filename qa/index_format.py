@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.lexical import LexicalIndex
+from qa.lexical import TOKENIZER_VERSION, LexicalIndex
 from qa.store import FaissStore
 from qa.types import Chunk, Document, IndexLoadError
 
@@ -137,6 +137,11 @@ def check_compatible(manifest: dict, model_name: str, build: Path) -> None:
         )
 
 
+def tokenizer_version(manifest: dict) -> str | None:
+    """The word tokenizer of a build's BM25 tokens (older builds kept it among the chunker settings)."""
+    return manifest.get("tokenizer_version") or manifest.get("chunker", {}).get("tokenizer_version")
+
+
 def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -> IndexData:
     """Load the live build, or raise IndexLoadError saying what to do."""
     build = current_build(index_dir)
@@ -144,6 +149,12 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
         raise IndexLoadError(f"No index found in {index_dir}.", hint="Run `qa index` to build it.")
     manifest = read_manifest(build)
     check_compatible(manifest, model_name, build)
+    if tokenizer_version(manifest) != TOKENIZER_VERSION:
+        # questions would be split into words differently from the indexed texts, and quietly miss them
+        raise IndexLoadError(
+            f"The index at {build} was split into words by tokenizer version {tokenizer_version(manifest)}; "
+            f"this version uses {TOKENIZER_VERSION}.",
+            hint="Run `qa index` to update it (it keeps the vectors, so it takes seconds).")
     try:
         documents = read_documents(build)
         spans = Spans.load(build / "spans.npz")

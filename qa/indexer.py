@@ -87,7 +87,6 @@ def chunker_settings(settings: Settings) -> dict:
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "separators": SEPARATORS,
         "cleaning_version": CLEANING_VERSION,
-        "tokenizer_version": TOKENIZER_VERSION,
         "splitter": "langchain RecursiveCharacterTextSplitter + pysbd sentences",
     }
 
@@ -96,7 +95,7 @@ def _build_locked(corpus: Path, index: Path, rebuild: bool, settings: Settings, 
     started = time.perf_counter()
     _remove_stale_temp_builds(index)
     report = BuildReport()
-    previous, reason = _previous_parts(index, settings, rebuild)
+    previous, reason, report.retokenized = _previous_parts(index, settings, rebuild)
     report.full_rebuild_reason = reason
     sources = find_sources(corpus)
     progress(0.0, f"Reading {len(sources)} files")
@@ -119,7 +118,8 @@ def _build_locked(corpus: Path, index: Path, rebuild: bool, settings: Settings, 
         (report.updated if old is not None else report.added).append(source)
     present = {p.relative_to(corpus).as_posix() for p in sources}
     report.removed = sorted(s for s in previous if s not in present)
-    if not report.added and not report.updated and not report.removed and not reason and fmt.current_build(index):
+    changed = report.added or report.updated or report.removed or reason or report.retokenized
+    if not changed and fmt.current_build(index):
         report.chunks = sum(len(p.chunks) for p in kept.values())
         report.seconds = time.perf_counter() - started
         progress(1.0, "Index already up to date")
@@ -137,32 +137,38 @@ def _build_locked(corpus: Path, index: Path, rebuild: bool, settings: Settings, 
     return report
 
 
-def _previous_parts(index: Path, settings: Settings, rebuild: bool) -> tuple[dict[str, DocParts], str]:
-    """The live build's documents by source, or {} with the reason a full rebuild is needed."""
+def _previous_parts(index: Path, settings: Settings, rebuild: bool) -> tuple[dict[str, DocParts], str, bool]:
+    """The live build's documents by source, or {} with the reason a full rebuild is needed; and whether
+    their words must be re-read because the word tokenizer changed."""
     build = fmt.current_build(index)
     if build is None:
-        return {}, "" if not (index / fmt.BUILDS).exists() else "no live index"
+        return {}, "" if not (index / fmt.BUILDS).exists() else "no live index", False
     if rebuild:
-        return {}, "--rebuild requested"
+        return {}, "--rebuild requested", False
     try:
         manifest = fmt.read_manifest(build)
         fmt.check_compatible(manifest, settings.model_name, build)
-        if manifest.get("chunker") != chunker_settings(settings):
-            return {}, "chunker settings changed"
-        return _read_parts(build, manifest), ""
+        chunker = {k: v for k, v in manifest.get("chunker", {}).items() if k != "tokenizer_version"}
+        if chunker != chunker_settings(settings):
+            return {}, "chunker settings changed", False
+        # A new word tokenizer changes only the BM25 tokens: the texts are re-read, the vectors kept.
+        retokenize = fmt.tokenizer_version(manifest) != TOKENIZER_VERSION
+        return _read_parts(build, manifest, keep_tokens=not retokenize), "", retokenize
     except IndexLoadError as exc:
-        return {}, f"previous index unusable ({exc.reason})"
+        return {}, f"previous index unusable ({exc.reason})", False
     except (OSError, ValueError, KeyError) as exc:
-        return {}, f"previous index unusable ({exc})"
+        return {}, f"previous index unusable ({exc})", False
 
 
-def _read_parts(build: Path, manifest: dict) -> dict[str, DocParts]:
+def _read_parts(build: Path, manifest: dict, keep_tokens: bool) -> dict[str, DocParts]:
     docs = fmt.read_documents(build)
     spans = fmt.Spans.load(build / "spans.npz")
     chunk_vectors = np.load(build / "chunk_vectors.npy", mmap_mode="r")
     sentence_vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r")
     pair_vectors = np.load(build / "pair_vectors.npy", mmap_mode="r")
-    chunk_tokens, sentence_tokens = _stored_tokens(build, "chunks"), _stored_tokens(build, "sentences")
+    chunk_tokens, sentence_tokens = None, None
+    if keep_tokens:
+        chunk_tokens, sentence_tokens = _stored_tokens(build, "chunks"), _stored_tokens(build, "sentences")
     # rows are stored document by document, so each document's rows are one slice
     chunk_bounds = np.searchsorted(spans.chunk_doc, np.arange(len(docs) + 1))
     sent_bounds = np.searchsorted(spans.sent_doc, np.arange(len(docs) + 1))
@@ -305,6 +311,7 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
         "model": settings.model_name,
         "dim": dim,
         "chunker": chunker_settings(settings),
+        "tokenizer_version": TOKENIZER_VERSION,
         "store": store.kind,
         "sentence_store": sentence_store.kind,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -14,6 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+from lemminflect import getAllLemmas
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -36,14 +37,27 @@ TYPO_MIN_CHARS = 5
 TYPO_LONG_CHARS = 8
 
 
-TOKENIZER_VERSION = "2"  # part of the index manifest: a change forces a rebuild
+TOKENIZER_VERSION = "3"  # part of the index manifest: a change forces a rebuild
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
 
 
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
-    """Snowball stem, with British -ise spellings folded into -ize ("recognise" ~ "recognized")."""
-    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", word))
+    """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), with British -ise
+    spellings folded into -ize ("recognise" ~ "recognized")."""
+    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _base_form(word)))
+
+
+def _base_form(word: str) -> str:
+    """The lemma of an irregular verb or noun form ("took" -> "take", "children" -> "child") that can be
+    nothing else; a word that is also another part of speech ("left", "saw", "ground") stays as it is.
+    Snowball alone leaves such forms apart from their base."""
+    lemmas = getAllLemmas(word)
+    if len(lemmas) == 1:
+        (pos, forms), = lemmas.items()
+        if pos in ("VERB", "NOUN"):
+            return forms[0]
+    return word
 
 
 def _words(text: str) -> list[str]:

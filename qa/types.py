@@ -101,6 +101,7 @@ class BuildReport:
     embedded_chunks: int = 0
     seconds: float = 0.0
     full_rebuild_reason: str = ""
+    retokenized: bool = False  # the word tokenizer changed: words re-read, vectors kept
 
     def to_dict(self) -> dict:
         return asdict(self)

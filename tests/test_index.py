@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT, copy_corpus, run_cli
 
 from qa import IndexLoadError, Settings, answer, build_index
-from qa.index_format import current_build, load_index, load_tokens
+from qa.index_format import current_build, load_index, load_tokens, save_tokens
 
 MODEL = Settings().model_name
 NEW_DOC = """---
@@ -146,6 +146,24 @@ def test_model_or_chunker_change_forces_full_rebuild(workspace):
     report = build_index(corpus, index, settings=Settings(chunk_tokens=120, chunk_overlap_tokens=20))
     assert "chunker settings changed" in report.full_rebuild_reason
     assert len(report.added) == 5 and report.embedded_chunks == report.chunks
+
+
+def test_an_index_from_an_older_word_tokenizer_is_re_read_without_re_embedding(workspace):
+    corpus, index = workspace
+    build = current_build(index)
+    manifest = json.loads((build / "manifest.json").read_text())
+    del manifest["tokenizer_version"]
+    manifest["chunker"]["tokenizer_version"] = "2"  # where builds before version 3 kept it
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    fresh = load_tokens(build / "tokens_sentences.npz")
+    save_tokens(build / "tokens_sentences.npz", [["stale"] for _ in fresh])
+    with pytest.raises(IndexLoadError, match="tokenizer version 2.*qa index"):
+        load_index(index, MODEL)
+    report = build_index(corpus, index)
+    assert report.retokenized and not report.full_rebuild_reason and report.embedded_chunks == 0
+    assert load_tokens(current_build(index) / "tokens_sentences.npz") == fresh
+    assert not build_index(corpus, index).retokenized  # once re-read, the words are kept again
+    assert answer("What did Peskov say?", index_dir=index).grounded
 
 
 def test_bad_file_is_reported_and_skipped_with_exit_1(workspace):
