@@ -30,6 +30,10 @@ _STOP = frozenset(STOPWORDS_EN) | {
 # do?"); the sentence that answers describes the event and rarely uses them.
 _QUESTION_STOP = frozenset({"happen", "happened", "happens", "happening", "occur", "occurred", "occurs",
                             "occurring"})
+# An imperative question ("Tell me about X", "List the attacks") opens with a request that, like "what",
+# says what kind of answer is wanted, not what it is about.
+_REQUEST = re.compile(r"^\W*(?:(?:please|(?:can|could|would) you)\s+)*(?:tell|describe|explain|summari[sz]e|list|"
+                      r"name|give|show|outline|define|identify)\b", re.I)
 _stemmer = Stemmer.Stemmer("english")
 # An unknown word of 5+ letters within one edit (two from 8 letters; a swap of neighbours counts one) of
 # an indexed one is taken for a misspelling of it. Shorter words are left alone ("bank" is not "ban").
@@ -108,7 +112,7 @@ class LexicalIndex:
     def query_tokens(self, text: str) -> list[str]:
         """Stems of `text`, each one the index lacks replaced by the indexed stem it most likely
         misspells ("zabiulah" -> "zabihullah", "mujahed" -> "mujahid"), if there is one."""
-        return [self._known_stem(w) for w in _words(text) if w not in _QUESTION_STOP]
+        return [self._known_stem(w) for w in _words(_REQUEST.sub("", text, count=1)) if w not in _QUESTION_STOP]
 
     def _known_stem(self, word: str) -> str:
         stem = _stem(word)

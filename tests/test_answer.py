@@ -62,12 +62,18 @@ def test_unanswerable_abstains_without_citations(built, question):
     assert all(r.quote for r in result.related)  # offered separately, never as citations
 
 
-def test_what_happened_questions_are_answered_by_the_event(built):
-    """"Happened" stands for the event asked about; no source sentence has to use the word."""
+def test_words_that_only_frame_the_question_are_not_matched(built):
+    """"Happened" stands for the event asked about, and "List ..." or "Tell me about ..." for "what";
+    no source sentence has to use those words."""
     _, index = built
     result = answer("What happened at the Termez barracks?", index_dir=index)
     assert result.grounded
     assert "barracks near the city of Termez" in result.citations[0].quote
+    lexical = load_index(index, Settings().model_name).sentence_lexical
+    assert lexical.query_tokens("Could you list the attacks on Termez?") == ["attack", "termez"]
+    assert lexical.query_tokens("Which list was the Taliban on?") == ["list", "taliban"]
+    result = answer("List the attacks by IS Khorasan", index_dir=index)
+    assert result.grounded and "this list of issues" not in result.citations[0].quote
 
 
 def test_a_name_no_source_mentions_rules_out_an_answer(built):
