@@ -41,7 +41,7 @@ TYPO_MIN_CHARS = 5
 TYPO_LONG_CHARS = 8
 
 
-TOKENIZER_VERSION = "3"  # part of the index manifest: a change forces a rebuild
+TOKENIZER_VERSION = "3"  # part of the index manifest: a change makes `qa index` re-read every text's words
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
 
 
@@ -110,8 +110,9 @@ class LexicalIndex:
         return cls(bm25, {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()})
 
     def query_tokens(self, text: str) -> list[str]:
-        """Stems of `text`, each one the index lacks replaced by the indexed stem it most likely
-        misspells ("zabiulah" -> "zabihullah", "mujahed" -> "mujahid"), if there is one."""
+        """Stems of the question `text` without the words that only frame it ("List ...", "happened"),
+        each one the index lacks replaced by the indexed stem it most likely misspells ("zabiulah" ->
+        "zabihullah", "mujahed" -> "mujahid"), if there is one."""
         return [self._known_stem(w) for w in _words(_REQUEST.sub("", text, count=1)) if w not in _QUESTION_STOP]
 
     def _known_stem(self, word: str) -> str:
