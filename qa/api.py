@@ -93,7 +93,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     k = top_k or settings.top_k
     candidates = retrieve(index, query, query_vec, k, max(settings.candidate_k, k))
     t3 = time.perf_counter()
-    evidence = score_sentences(index, question, query, query_vec, candidates)
+    evidence = score_sentences(index, conversation.question_words(question, history), query, query_vec,
+                               candidates)
     threshold = settings.abstain_threshold
     if threshold is None:
         threshold = load_ranker().abstain_threshold

@@ -12,6 +12,7 @@ from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+_MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
@@ -61,12 +62,13 @@ def _not_in_sources(unknown: list[str]) -> str:
 
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
                     reason: bool) -> list[Evidence]:
-    """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
-    more. That sentence keeps the lead if its quote holds the answer type asked for ("How many did it
-    kill?" may be answered by a number already shown; "Why?" by the cause its quote takes in), or if no
-    other sentence scores at least RELATIVE_KEEP of it."""
+    """Do not lead a follow-up that asks for more ("Why?", "What happened to him?", "What else?") with
+    what led the last reply. That sentence keeps the lead if its quote holds the answer type asked for
+    ("When?" may be answered by a date already shown; "Why?" by the cause its quote takes in), or if no
+    other sentence scores at least RELATIVE_KEEP of it. A follow-up with words of its own asks something
+    new, which the last lead may well answer ("What did he say?" after "Who is Zabihullah Mujahid?")."""
     top = evidence[0]
-    if index.sentence_text(top.sentence) not in last_lead:
+    if index.sentence_text(top.sentence) not in last_lead or not _asks_for_more(index, question):
         return evidence
     start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
     doc = index.documents[int(index.spans.sent_doc[top.sentence])]
@@ -78,6 +80,10 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
         if index.sentence_text(e.sentence) not in last_lead:
             return [e, *evidence[:i], *evidence[i + 1:]]
     return evidence
+
+
+def _asks_for_more(index: IndexData, question: str) -> bool:
+    return _MORE.search(question) is not None or not index.sentence_lexical.query_tokens(question)
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:

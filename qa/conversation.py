@@ -12,15 +12,20 @@ _ANAPHORA = re.compile(
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
+# A question ending on a reaction or what came of something leaves out what that was ("How did the
+# Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
+_ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliated?|response|reaction|outcome|"
+                       r"results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
 _NAME = re.compile(r"(?<!^)\b[A-Z][\w-]+")  # a capitalised word past the first
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
+TOPIC_TURNS = 3
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on the conversation: a pronoun, "and ...", or few content words and no name
-    ("Why?", "How so?"; but "Who is Mujahid?" names its own subject)."""
-    if _ANAPHORA.search(question) or _CONTINUATION.match(question):
+    """A question that leans on the conversation: a pronoun, "and ...", a reaction without its cause, or
+    few content words and no name ("Why?", "How so?"; but "Who is Mujahid?" names its own subject)."""
+    if _ANAPHORA.search(question) or _CONTINUATION.match(question) or _ELLIPSIS.search(question):
         return True
     return len(tokenize(question)) <= 2 and not _NAME.search(question.strip())
 
@@ -29,13 +34,34 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
     """The text to retrieve with: the question itself, plus the last exchange when it is a follow-up."""
     if not history or not is_follow_up(question):
         return question
-    last_user = _last(history, "user")
-    if not last_user:
+    topic = _topic(history)
+    if not topic:
         return question
-    parts = [question, last_user]
+    parts = [question, topic]
     if _ANAPHORA.search(question):  # "him", "it": the referent is often named only in the last answer
         parts.append(_MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS])
     return " ".join(p for p in parts if p)
+
+
+def question_words(question: str, history: list[dict] | None) -> str:
+    """The words to match sentences with: the question's own, and when it points back with a pronoun or
+    leaves out what it reacts to, the names the conversation was about ("What did he say?" after "Who is
+    Zabihullah Mujahid?"). Only names: the earlier questions' other words ask what was already answered."""
+    if not history or not (_ANAPHORA.search(question) or _ELLIPSIS.search(question)):
+        return question
+    return " ".join([question, *_NAME.findall(_topic(history))])
+
+
+def _topic(history: list[dict]) -> str:
+    """The last question, and while it was itself a follow-up the ones before it (at most TOPIC_TURNS):
+    "Why?" after "What did he say?" after "Who is Mujahid?" is still about Mujahid."""
+    questions = [_content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
+    topic = []
+    for q in reversed(questions[-TOPIC_TURNS:]):
+        topic.append(q)
+        if not is_follow_up(q):
+            break
+    return " ".join(topic)
 
 
 def last_reply(history: list[dict] | None) -> str:

@@ -79,9 +79,16 @@ def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
                   float(data.get("abstain_threshold", 0.2)))
 
 
-def quotable(text: str) -> bool:
-    """A claim worth quoting: a finished sentence, not a heading, byline or caption."""
+def quotable(text: str, title: str = "") -> bool:
+    """A claim worth quoting: a finished sentence, not a heading, byline or caption. A long headline
+    without a full stop is a heading all the same when it repeats the document's title."""
+    if title and _bare(text) == _bare(title):
+        return False
     return text.rstrip().endswith(_SENTENCE_END) or len(text.split()) >= 12
+
+
+def _bare(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
 
 
 def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
@@ -92,8 +99,9 @@ def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[
     n, doc_of = len(index.spans.sent_doc), index.spans.sent_doc
     for pos, cand in enumerate(candidates):
         lo, hi = int(index.spans.chunk_sent_lo[cand.chunk]), int(index.spans.chunk_sent_hi[cand.chunk])
+        title = index.documents[int(doc_of[lo])].title
         for s in range(max(lo - 1, 0), min(hi + 1, n)):
-            if s not in seen and doc_of[s] == doc_of[lo] and quotable(index.sentence_text(s)):
+            if s not in seen and doc_of[s] == doc_of[lo] and quotable(index.sentence_text(s), title):
                 seen[s] = pos
     ids = np.fromiter(seen, dtype=np.int64, count=len(seen))
     return ids, np.fromiter(seen.values(), dtype=np.int64, count=len(seen))

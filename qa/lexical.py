@@ -27,9 +27,10 @@ _STOP = frozenset(STOPWORDS_EN) | {
     "many", "much",
 }
 # In a question these verbs stand for the event asked about ("What happened at X?", like "What did X
-# do?"); the sentence that answers describes the event and rarely uses them.
+# do?"); the sentence that answers describes the event and rarely uses them. A pronoun stands for
+# someone named elsewhere ("What did he say?"): a sentence with "he" in it is no closer for that.
 _QUESTION_STOP = frozenset({"happen", "happened", "happens", "happening", "occur", "occurred", "occurs",
-                            "occurring"})
+                            "occurring", "he", "him", "his", "she", "her", "hers", "its", "them", "theirs"})
 # An imperative question ("Tell me about X", "List the attacks") opens with a request that, like "what",
 # says what kind of answer is wanted, not what it is about.
 _REQUEST = re.compile(r"^\W*(?:(?:please|(?:can|could|would) you)\s+)*(?:tell|describe|explain|summari[sz]e|list|"
@@ -110,7 +111,7 @@ class LexicalIndex:
         return cls(bm25, {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()})
 
     def query_tokens(self, text: str) -> list[str]:
-        """Stems of the question `text` without the words that only frame it ("List ...", "happened"),
+        """Stems of the question `text` without the words that only frame it ("List ...", "happened", "he"),
         each one the index lacks replaced by the indexed stem it most likely misspells ("zabiulah" ->
         "zabihullah", "mujahed" -> "mujahid"), if there is one."""
         return [self._known_stem(w) for w in _words(_REQUEST.sub("", text, count=1)) if w not in _QUESTION_STOP]

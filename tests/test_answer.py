@@ -145,6 +145,10 @@ def test_over_long_question_raises_value_error(built):
     ("Which group attacked the Crocus City shopping center in Moscow?", "How many people did it kill?", "143"),
     ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", "whereabouts"),
     ("What did Russia announce on April 23?", "Why?", "urgent issues"),
+    # the pronoun stands for the name asked about; the last lead answers the new question, so it leads again
+    ("Who is Zabihullah Mujahid?", "What did he say?", "will open the way"),
+    ("What is the 1973 Helmand River Water Treaty?", "Was it ever implemented?", "never fully ratified"),
+    ("Why did Russia delist the Taliban?", "How did the Taliban respond?", "will open the way"),  # respond to what
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
@@ -153,6 +157,23 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     a2 = answer(follow_up, history, index_dir=index)
     assert a2.grounded and expected in a2.citations[0].quote  # leads with the new information
     check_citations(a2, index)
+
+
+def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
+    _, index = built
+    history = []
+    for question in ["What did Russia announce on April 23?", "Why?"]:
+        reply = answer(question, history, index_dir=index).answer
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+    result = answer("How did the Taliban respond?", history, index_dir=index)
+    assert result.grounded and "will open the way" in result.citations[0].quote
+
+
+def test_a_headline_repeating_the_title_is_not_quoted(built):
+    _, index = built
+    for doc in load_index(index, Settings().model_name).documents:
+        result = answer(doc.title, index_dir=index)
+        assert all(" ".join(c.quote.split()) != " ".join(doc.title.split()) for c in result.citations)
 
 
 @pytest.mark.parametrize("question", ["How did Tajikistan react when the Taliban took power?",
