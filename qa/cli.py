@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--auth", help="user:password required for upload and rebuild")
 
     p = sub.add_parser("eval", help="measure answer quality on the seed questions and SQuAD")
-    p.add_argument("--only", choices=["seed", "squad"], help="run one of the two benchmarks")
+    p.add_argument("--only", choices=["seed", "squad"], help="run one corpus: seed (with the conversations) or SQuAD")
     p.add_argument("--limit", type=int, help="at most this many SQuAD questions")
     p.add_argument("--out", help="write the JSON results here (default benchmarks/results/eval.json)")
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from qa.evidence import _CAUSAL, Evidence, holds_answer_type
 from qa.index_format import IndexData
+from qa.lexical import tokenize
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
@@ -62,17 +63,17 @@ def _not_in_sources(unknown: list[str]) -> str:
 
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
                     reason: bool) -> list[Evidence]:
-    """Do not lead a follow-up that asks for more ("Why?", "What happened to him?", "What else?") with
-    what led the last reply. That sentence keeps the lead if its quote holds the answer type asked for
-    ("When?" may be answered by a date already shown; "Why?" by the cause its quote takes in), or if no
-    other sentence scores at least RELATIVE_KEEP of it. A follow-up with words of its own asks something
-    new, which the last lead may well answer ("What did he say?" after "Who is Zabihullah Mujahid?")."""
+    """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
+    more. That sentence keeps the lead if its quote holds the answer type asked for ("When?" may be
+    answered by a date already shown; "Why?" by the cause its quote takes in) or the words the follow-up
+    brings itself ("What did he say?" after "Who is Zabihullah Mujahid?"), or if no other sentence scores
+    at least RELATIVE_KEEP of it."""
     top = evidence[0]
-    if index.sentence_text(top.sentence) not in last_lead or not _asks_for_more(index, question):
+    if index.sentence_text(top.sentence) not in last_lead:
         return evidence
     start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
-    doc = index.documents[int(index.spans.sent_doc[top.sentence])]
-    if holds_answer_type(doc.text[start:end], question):
+    quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
+    if holds_answer_type(quote, question) or _answers_new_words(index, quote, question):
         return evidence
     for i, e in enumerate(evidence[1:], start=1):
         if e.score < RELATIVE_KEEP * top.score:
@@ -82,8 +83,10 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     return evidence
 
 
-def _asks_for_more(index: IndexData, question: str) -> bool:
-    return _MORE.search(question) is not None or not index.sentence_lexical.query_tokens(question)
+def _answers_new_words(index: IndexData, quote: str, question: str) -> bool:
+    """Whether the quote has at least half the words the follow-up brings itself, unless it asks for more."""
+    own = set(index.sentence_lexical.query_tokens(question))
+    return bool(own) and not _MORE.search(question) and 2 * len(own.intersection(tokenize(quote))) >= len(own)
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:

@@ -44,11 +44,14 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
 
 
 def question_words(question: str, history: list[dict] | None) -> str:
-    """The words to match sentences with: the question's own, and when it points back with a pronoun or
-    leaves out what it reacts to, the names the conversation was about ("What did he say?" after "Who is
-    Zabihullah Mujahid?"). Only names: the earlier questions' other words ask what was already answered."""
-    if not history or not (_ANAPHORA.search(question) or _ELLIPSIS.search(question)):
-        return question
+    """The words to match sentences with: the question's own, and for a follow-up that leans on the
+    conversation for its subject, the names the conversation was about ("What did he say?" after "Who is
+    Zabihullah Mujahid?", "How many were killed?"). Only names: the earlier questions' other words ask
+    what was already answered."""
+    if not history or not is_follow_up(question) or _CONTINUATION.match(question):
+        return question  # "And what about Iran?" turns to a subject of its own
+    if not tokenize(question) and not _ANAPHORA.search(question):
+        return question  # a bare "Why?" is matched with all the words of its retrieval query
     return " ".join([question, *_NAME.findall(_topic(history))])
 
 

@@ -23,6 +23,7 @@ from qa.retrieve import dense_ranking, lexical_ranking
 from qa.settings import ROOT, Settings
 
 SEED_FILE = ROOT / "benchmarks" / "data" / "seed_questions.jsonl"
+CONVERSATIONS_FILE = ROOT / "benchmarks" / "data" / "conversations.jsonl"
 SQUAD_FILE = ROOT.parent / "shared" / "benchmarks" / "squad" / "squad-v1.1-dev-half-a.json"
 CACHE = ROOT / ".cache"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -51,9 +52,9 @@ def contains_gold(text: str, gold: list[str]) -> bool:
 # --- data ---------------------------------------------------------------------------------
 
 
-def seed_items() -> list[Item]:
+def seed_items(path: Path = SEED_FILE) -> list[Item]:
     items = []
-    for line in SEED_FILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         items.append(Item(row["question"], row["evidence"], row.get("history", []), row["kind"]))
     return items
@@ -274,6 +275,9 @@ def run_eval(only: str | None = None, squad_limit: int | None = None, out: str |
         items = seed_items()
         results["seed"] = {"ours": evaluate_pipeline(items, settings.index_dir, settings.corpus_dir, settings),
                            "baselines": evaluate_baselines(items, settings.index_dir, settings)}
+        # a baseline without the conversation's context cannot take part in a follow-up
+        results["conversations"] = {"ours": evaluate_pipeline(seed_items(CONVERSATIONS_FILE), settings.index_dir,
+                                                              settings.corpus_dir, settings), "baselines": {}}
     if only in (None, "squad"):
         corpus, index = squad_index(settings)
         items = squad_items(corpus, "test", squad_limit)
@@ -289,7 +293,7 @@ def run_eval(only: str | None = None, squad_limit: int | None = None, out: str |
 
 
 def print_table(results: dict) -> None:
-    for corpus in ("seed", "squad"):
+    for corpus in ("seed", "conversations", "squad"):
         if corpus not in results:
             continue
         block = results[corpus]

@@ -149,6 +149,8 @@ def test_over_long_question_raises_value_error(built):
     ("Who is Zabihullah Mujahid?", "What did he say?", "will open the way"),
     ("What is the 1973 Helmand River Water Treaty?", "Was it ever implemented?", "never fully ratified"),
     ("Why did Russia delist the Taliban?", "How did the Taliban respond?", "will open the way"),  # respond to what
+    ("What happened to mourners at Qassem Soleimani's grave?", "How many were killed?", "103"),
+    ("How strong is ISKP?", "What does it hope to achieve?", "isolate the Taliban"),  # not the strength again
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
