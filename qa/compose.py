@@ -121,8 +121,9 @@ def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
 def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
     """Each quote's span: its sentence widened over merged neighbours; for a why-question the first
     quote also takes in the adjacent sentence of its paragraph that gives the cause (or, failing a
-    causal cue, the one that follows, where explanations usually sit). A quote that opens by pointing
-    back ("This led to ...") takes in the sentence before it in its paragraph, so it reads on its own."""
+    causal cue, the one that follows, where explanations usually sit). A quote that opens with its own
+    sentence pointing back ("This led to ...") takes in the sentence before it in its paragraph, so it
+    reads on its own; a neighbour taken in does not pull in another (the quote would drift away)."""
     used = {s for e in chosen for s in {e.sentence} | e.merged}
     spans = []
     for i, e in enumerate(chosen):
@@ -133,7 +134,7 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
                 ids.add(extra)
                 used.add(extra)
         first = min(ids)
-        if _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
+        if first == e.sentence and _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
                 and _same_paragraph(index, first - 1, first):
             ids.add(first - 1)
             used.add(first - 1)
