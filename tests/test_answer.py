@@ -280,3 +280,12 @@ def test_one_answering_sentence_inside_a_chunk_about_something_else_is_retrieved
     assert len(data.spans.chunk_doc) >= 3  # the needle shares its chunk with text about water
     assert sentence_ranking(data, question, get_embedder().encode([question])[0], 5)[0] == holder
     assert answer(question, index_dir=index, settings=Settings(top_k=1)).citations[0].quote == needle
+
+
+def test_a_neighbour_taken_into_a_quote_does_not_pull_in_another(tmp_path):
+    index = one_document_index(tmp_path, "Kabul and Tehran follow rival schools of Islam and distrust each other. "
+                                         "The two also dispute the waters of the Helmand River, which flows into Iran. "
+                                         "Kabul wants to build a new dam on the Helmand River, which Tehran opposes.\n")
+    result = answer("What does Kabul want to build on the Helmand River?", index_dir=index)
+    lead = result.citations[0].quote
+    assert "new dam" in lead and "rival schools" not in lead
