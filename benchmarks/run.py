@@ -25,7 +25,7 @@ import numpy as np
 
 from qa.api import get_index, run
 from qa.embedding import get_embedder
-from qa.evaluate import contains_gold, seed_items, squad_index, squad_items, write_squad_corpus
+from qa.evaluate import contains_gold, labelled_items, squad_index, squad_items, write_squad_corpus
 from qa.indexer import build_index
 from qa.retrieve import retrieve
 from qa.settings import ROOT, Settings
@@ -328,7 +328,7 @@ def main() -> None:
         if "incremental" in only:
             results["incremental"] = show("2. incremental update (SQuAD)", bench_incremental(settings, work))
         if "latency" in only:
-            seed_q = [i.question for i in seed_items() if not i.history]
+            seed_q = [i.question for i in labelled_items() if not i.history]
             squad_q = [i.question for i in squad_items(squad_corpus, "test", 300)]
             results["latency"] = [show("3. query latency, bundled corpus",
                                        bench_latency(settings, settings.index_dir, seed_q, "bundled")),
@@ -341,12 +341,12 @@ def main() -> None:
         if "alternative" in only:
             results["alternative"] = [
                 show("5. vs plain LangChain+FAISS, bundled",
-                     bench_alternative(settings, "bundled", settings.index_dir, seed_items())),
+                     bench_alternative(settings, "bundled", settings.index_dir, labelled_items())),
                 show("5. vs plain LangChain+FAISS, SQuAD",
                      bench_alternative(settings, "squad", squad_dir, squad_items(squad_corpus, "test", 500))),
             ]
         if "soak" in only:
-            mixed = [i.question for i in seed_items() if not i.history] + \
+            mixed = [i.question for i in labelled_items() if not i.history] + \
                 [i.question for i in squad_items(squad_corpus, "test", 200)]
             results["soak"] = show("6. soak: 2,000 questions on a real server", bench_soak(settings, mixed))
     finally:

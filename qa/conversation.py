@@ -31,7 +31,8 @@ def is_follow_up(question: str) -> bool:
 
 
 def retrieval_query(question: str, history: list[dict] | None) -> str:
-    """The text to retrieve with: the question itself, plus the last exchange when it is a follow-up."""
+    """The text to retrieve with: the question itself, plus, when it is a follow-up, the conversation's
+    topic (see `_topic`) and for a pronoun the start of the last answer."""
     if not history or not is_follow_up(question):
         return question
     topic = _topic(history)

@@ -52,7 +52,8 @@ def contains_gold(text: str, gold: list[str]) -> bool:
 # --- data ---------------------------------------------------------------------------------
 
 
-def seed_items(path: Path = SEED_FILE) -> list[Item]:
+def labelled_items(path: Path = SEED_FILE) -> list[Item]:
+    """The questions of a labelled file on the bundled corpus (the seed set, or the conversations)."""
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -272,11 +273,11 @@ def run_eval(only: str | None = None, squad_limit: int | None = None, out: str |
         "max_citations": settings.max_citations, "chunk_tokens": settings.chunk_tokens}}
     if only in (None, "seed"):
         build_index(settings.corpus_dir, settings.index_dir, settings=settings)
-        items = seed_items()
+        items = labelled_items()
         results["seed"] = {"ours": evaluate_pipeline(items, settings.index_dir, settings.corpus_dir, settings),
                            "baselines": evaluate_baselines(items, settings.index_dir, settings)}
         # a baseline without the conversation's context cannot take part in a follow-up
-        results["conversations"] = {"ours": evaluate_pipeline(seed_items(CONVERSATIONS_FILE), settings.index_dir,
+        results["conversations"] = {"ours": evaluate_pipeline(labelled_items(CONVERSATIONS_FILE), settings.index_dir,
                                                               settings.corpus_dir, settings), "baselines": {}}
     if only in (None, "squad"):
         corpus, index = squad_index(settings)
