@@ -85,7 +85,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     question = validate_question(question, settings.max_question_chars)
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
-    query = conversation.retrieval_query(question, history)
+    query, words = conversation.resolve(question, history)
     follow_up = query != question  # the conversation's context was taken in
     t1 = time.perf_counter()
     query_vec = get_embedder().encode([query])[0]
@@ -93,8 +93,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     k = top_k or settings.top_k
     candidates = retrieve(index, query, query_vec, k, max(settings.candidate_k, k))
     t3 = time.perf_counter()
-    evidence = score_sentences(index, conversation.question_words(question, history), query, query_vec,
-                               candidates)
+    evidence = score_sentences(index, words, query, query_vec, candidates)
     threshold = settings.abstain_threshold
     if threshold is None:
         threshold = load_ranker().abstain_threshold

@@ -30,30 +30,24 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 2 and not _NAME.search(question.strip())
 
 
-def retrieval_query(question: str, history: list[dict] | None) -> str:
-    """The text to retrieve with: the question itself, plus, when it is a follow-up, the conversation's
-    topic (see `_topic`) and for a pronoun the start of the last answer."""
-    if not history or not is_follow_up(question):
-        return question
-    topic = _topic(history)
+def resolve(question: str, history: list[dict] | None) -> tuple[str, str]:
+    """(query, words): the text to retrieve with and the words to match sentences with.
+
+    A question that stands on its own is both. A follow-up retrieves with the conversation's topic (see
+    `_topic`) too, and for a pronoun with the start of the last answer ("him" is often named only there).
+    Its words take in the names the topic was about ("What did he say?" after "Who is Zabihullah
+    Mujahid?", "How many were killed?"), only names: the earlier questions' other words ask what was
+    already answered. "And what about Iran?" turns to a subject of its own, and a bare "Why?" is matched
+    with all the words of its query."""
+    topic = _topic(history) if history and is_follow_up(question) else ""
     if not topic:
-        return question
-    parts = [question, topic]
-    if _ANAPHORA.search(question):  # "him", "it": the referent is often named only in the last answer
-        parts.append(_MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS])
-    return " ".join(p for p in parts if p)
-
-
-def question_words(question: str, history: list[dict] | None) -> str:
-    """The words to match sentences with: the question's own, and for a follow-up that leans on the
-    conversation for its subject, the names the conversation was about ("What did he say?" after "Who is
-    Zabihullah Mujahid?", "How many were killed?"). Only names: the earlier questions' other words ask
-    what was already answered."""
-    if not history or not is_follow_up(question) or _CONTINUATION.match(question):
-        return question  # "And what about Iran?" turns to a subject of its own
-    if not tokenize(question) and not _ANAPHORA.search(question):
-        return question  # a bare "Why?" is matched with all the words of its retrieval query
-    return " ".join([question, *_NAME.findall(_topic(history))])
+        return question, question
+    pointing = _ANAPHORA.search(question)
+    last_answer = _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS] if pointing else ""
+    query = " ".join(p for p in (question, topic, last_answer) if p)
+    if _CONTINUATION.match(question) or not (tokenize(question) or pointing):
+        return query, question
+    return query, " ".join([question, *_NAME.findall(topic)])
 
 
 def _topic(history: list[dict]) -> str:
