@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from qa.abbreviations import spell_out
 from qa.api import get_index
 from qa.embedding import get_embedder
 from qa.evaluate import contains_gold, squad_index, squad_items
@@ -29,11 +30,12 @@ L2 = 1e-4
 
 def sentence_rows(index, items, settings):
     """Feature rows, labels and question ids for every candidate sentence of every question."""
-    vectors = get_embedder().encode([i.question for i in items])
+    queries = [spell_out(i.question, index.glossary) for i in items]  # as qa.answer retrieves
+    vectors = get_embedder().encode(queries)
     X, y, group = [], [], []
-    for q, (item, qv) in enumerate(zip(items, vectors)):
-        cands = retrieve(index, item.question, qv, settings.top_k, settings.candidate_k)
-        ids, _, rows = sentence_features(index, item.question, item.question, qv, cands)
+    for q, (item, query, qv) in enumerate(zip(items, queries, vectors)):
+        cands = retrieve(index, query, qv, settings.top_k, settings.candidate_k)
+        ids, _, rows = sentence_features(index, item.question, query, qv, cands)
         if not len(ids):
             continue
         X.append(rows)
@@ -101,11 +103,12 @@ def probability(score, a: float, b: float):
 
 def best_scores(index, questions: list[str], w, a, b, settings) -> np.ndarray:
     """The highest evidence probability each question reaches."""
-    vectors = get_embedder().encode(questions)
+    queries = [spell_out(q, index.glossary) for q in questions]
+    vectors = get_embedder().encode(queries)
     out = []
-    for question, qv in zip(questions, vectors):
-        cands = retrieve(index, question, qv, settings.top_k, settings.candidate_k)
-        z = sentence_features(index, question, question, qv, cands)[2] @ w
+    for question, query, qv in zip(questions, queries, vectors):
+        cands = retrieve(index, query, qv, settings.top_k, settings.candidate_k)
+        z = sentence_features(index, question, query, qv, cands)[2] @ w
         out.append(probability(z.max(), a, b))
     return np.asarray(out)
 

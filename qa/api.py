@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa import conversation
+from qa.abbreviations import spell_out
 from qa.compose import compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, question_types, score_sentences, unknown_names
@@ -87,6 +88,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     index = get_index(index_dir, settings)
     query, words = conversation.resolve(question, history)
     follow_up = query != question  # the conversation's context was taken in
+    query = spell_out(query, index.glossary)
     t1 = time.perf_counter()
     query_vec = get_embedder().encode([query])[0]
     t2 = time.perf_counter()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.abbreviations import spelt_out
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.retrieve import Candidate
@@ -108,17 +109,26 @@ def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[
 
 
 class Overlap:
-    """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers."""
+    """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers. An
+    abbreviation the corpus spells out ("SCO") is covered by the abbreviation or by all the words it
+    stands for ("Shanghai Cooperation Organization"), and weighs as one word."""
 
     def __init__(self, index: IndexData, question: str):
         self.idf = index.sentence_lexical.weight
         stems = index.sentence_lexical.query_tokens(question)
         self.stems = set(stems)
+        self.spelt = {}
+        for short, name in spelt_out(question, index.glossary).items():
+            for key in tokenize(short.replace("-", "")):  # none for one that is also a stop word ("US")
+                self.stems.add(key)
+                self.spelt[key] = set(tokenize(name))
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 
     def words(self, tokens: list[str]) -> float:
-        return sum(self.idf(t) for t in self.stems.intersection(tokens)) / self.total
+        found = self.stems.intersection(tokens)
+        found.update(k for k, name in self.spelt.items() if k not in found and name.issubset(tokens))
+        return sum(self.idf(t) for t in found) / self.total
 
     def phrases(self, tokens: list[str]) -> float:
         if not self.bigrams:

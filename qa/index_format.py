@@ -14,10 +14,12 @@ import json
 import os
 import zipfile
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from qa.abbreviations import Glossary
 from qa.lexical import TOKENIZER_VERSION, LexicalIndex
 from qa.store import FaissStore
 from qa.types import Chunk, Document, IndexLoadError
@@ -64,6 +66,11 @@ class IndexData:
     sentence_store: FaissStore
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        """The abbreviations the indexed texts spell out, worked out on first use."""
+        return Glossary(doc.text for doc in self.documents)
 
     def chunk(self, i: int) -> Chunk:
         sp = self.spans

@@ -9,6 +9,7 @@ import pytest
 from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
+from qa.abbreviations import Glossary, spell_out
 from qa.compose import compose, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
@@ -119,6 +120,38 @@ def test_irregular_forms_match_their_base_form(built):
     _, index = built
     result = answer("What did Peskov say?", index_dir=index)
     assert result.grounded and "Peskov said" in result.citations[0].quote
+
+
+def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
+    glossary = Glossary([
+        "The Shanghai Cooperation Organization met in May. The Shanghai Cooperation Organization spoke.",
+        "Newton's First Law holds. Newton's First Law again. The National Football League (NFL) plays.",
+        "The US-led NATO mission ended. The United Nations voted. Chicago Bears in Super Bowl 50.",
+        "Fighters of the Uzbek-led Islamic Movement of Uzbekistan and of Al-Qaeda in the Indian Subcontinent.",
+    ])
+    assert glossary.expand("SCO") == "Shanghai Cooperation Organization"
+    assert glossary.expand("NFL") == "National Football League"  # defined beats more frequent
+    assert glossary.expand("UN") == "United Nations"  # not "US-led NATO": that holds abbreviations
+    assert glossary.expand("CBS") is None  # a phrase ends where its name ends, not at "Super"
+    assert glossary.expand("IMU") == "Islamic Movement of Uzbekistan"
+    assert glossary.expand("AQIS") == "Al-Qaeda in the Indian Subcontinent"
+    assert spell_out("What did the SCO say?", glossary) == (
+        "What did the SCO (Shanghai Cooperation Organization) say?")
+    assert spell_out("WHAT DID THE SCO SAY?", glossary) == "WHAT DID THE SCO SAY?"
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("What does the IMU want?", "main mission is to overthrow the Uzbek government"),  # corpus: IMU rarely
+    ("What happened at the SCO meeting in May 2023?", "Shanghai Cooperation Organization meeting"),  # never
+    ("What is the NRF?", "National Resistance Front"),
+    ("How many fighters does ISKP have?", "numbering some 6,000"),
+])
+def test_abbreviations_find_what_they_stand_for(built, question, expected):
+    """MiniLM knows few abbreviations; one the articles spell out elsewhere is matched by what it stands for."""
+    _, index = built
+    result = answer(question, index_dir=index)
+    assert result.grounded and expected in result.citations[0].quote
+    check_citations(result, index)
 
 
 def test_to_dict_is_json_serialisable(built):

@@ -1,0 +1,121 @@
+"""Abbreviations: what "IMU", "SCO" or "IS-K" in a question stands for, read off the indexed texts.
+
+The embedding model knows few abbreviations ("How many fighters does ISKP have?" is barely closer to
+"ISKP/Daesh ... now numbering some 6,000" than to anything else), and an article may spell out a name
+that a reader abbreviates ("Shanghai Cooperation Organization" for "SCO"). A question's abbreviation is
+therefore looked up among the capitalised phrases of the corpus whose initials spell it, and the most
+frequent one is added to the question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+# Within a name these stay lower-case and give no initial ("Movement of Uzbekistan", "al-Qaeda in the
+# Indian Subcontinent"); "The" opening a sentence is no part of a name either.
+_JOINERS = frozenset({"of", "the", "in", "and", "for", "on", "de", "la", "du", "&"})
+_LEADING = frozenset({"The", "A", "An"})
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|&")
+_ABBREVIATION = re.compile(r"(?<![\w-])[A-Z](?:-?[A-Z0-9]){1,6}(?![\w-])")
+_DEFINITION = re.compile(r"\s*\(\s*([A-Z][A-Z0-9-]{1,7})\s*[),;]")
+MAX_NAME_WORDS = 8
+
+
+class Glossary:
+    """Capitalised phrases of a corpus by their initials ("IMU" -> "Islamic Movement of Uzbekistan")."""
+
+    def __init__(self, texts: Iterable[str]):
+        self._names: dict[str, Counter[str]] = defaultdict(Counter)
+        self._defined: dict[str, Counter[str]] = defaultdict(Counter)
+        for text in texts:
+            for run, defines in _capitalised_runs(text):
+                self._add_phrases(run, defines)
+
+    def _add_phrases(self, run: list[str], defines: str) -> None:
+        """Every phrase of the run that ends where a name may end: at the end of the run or before a joiner
+        (not "Chicago Bears in Super" out of "... Super Bowl"); a definition when the run is followed by
+        the phrase's initials in brackets."""
+        ends = [j for j in range(1, len(run)) if j == len(run) - 1 or not _counts(run[j + 1])]
+        for i, first in enumerate(run):
+            if not _counts(first) or first in _LEADING:
+                continue
+            for j in ends:
+                words = run[i:j + 1]
+                if j <= i or not _counts(run[j]) or len(words) > MAX_NAME_WORDS or not _spelt_out(words):
+                    continue
+                initials, phrase = _initials(words), " ".join(words)
+                self._names[initials][phrase] += 1
+                if initials == defines and j == len(run) - 1:
+                    self._defined[initials][phrase] += 1
+
+    def expand(self, abbreviation: str) -> str | None:
+        """What the corpus spells `abbreviation` out as: the phrase it is defined as ("... (NFL)") most
+        often, else the most frequent phrase with those initials, if any."""
+        key = abbreviation.replace("-", "")
+        found = self._defined.get(key) or self._names.get(key)
+        return found.most_common(1)[0][0] if found else None
+
+
+def spelt_out(question: str, glossary: Glossary) -> dict[str, str]:
+    """The question's abbreviations that the corpus spells out, with what they stand for. A question in
+    capitals has none."""
+    letters = [c for c in question if c.isalpha()]
+    if sum(c.isupper() for c in letters) * 2 > len(letters):
+        return {}
+    found = {m.group(): glossary.expand(m.group()) for m in _ABBREVIATION.finditer(question)}
+    return {short: name for short, name in found.items() if name}
+
+
+def spell_out(question: str, glossary: Glossary) -> str:
+    """`question` with what each of its abbreviations stands for put after it ("What does the IMU
+    (Islamic Movement of Uzbekistan) want?")."""
+    names = spelt_out(question, glossary)
+    if not names:
+        return question
+    return _ABBREVIATION.sub(lambda m: f"{m.group()} ({names[m.group()]})" if m.group() in names else m.group(),
+                             question)
+
+
+def _capitalised_runs(text: str) -> Iterable[tuple[list[str], str]]:
+    """Runs of words that may make up a name (capitalised words and the joiners between them), each with
+    the abbreviation in brackets right after it ("" if none)."""
+    run: list[str] = []
+    last_end = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        adjacent = text[last_end:m.start()].strip() == ""
+        if (word[0].isupper() or (run and word in _JOINERS)) and (adjacent or not run):
+            run.append(word)
+            last_end = m.end()
+            continue
+        yield from _finished(run, text, last_end)
+        run = [word] if word[0].isupper() else []
+        last_end = m.end()
+    yield from _finished(run, text, last_end)
+
+
+def _finished(run: list[str], text: str, end: int) -> Iterable[tuple[list[str], str]]:
+    while run and not _counts(run[-1]):  # "Islamic Movement of" ends on a name word, not a joiner
+        run = run[:-1]
+    if len(run) > 1:
+        defined = _DEFINITION.match(text, end)
+        yield run, defined.group(1).replace("-", "") if defined else ""
+
+
+def _counts(word: str) -> bool:
+    """Whether a word gives an initial: a capitalised word, not a joiner."""
+    return word[0].isupper() and word.lower() not in _JOINERS
+
+
+def _spelt_out(words: list[str]) -> bool:
+    """No abbreviation among the words ("US-led NATO" is no spelling-out of "UN")."""
+    return not any(len(part) > 1 and part.isupper() for word in words for part in re.split(r"[-'’]", word))
+
+
+def _initials(words: list[str]) -> str:
+    """Initials of the capitalised parts ("Al-Qaeda in the Indian Subcontinent" -> "AQIS",
+    "Tehreek-e-Taliban Pakistan" -> "TTP")."""
+    return "".join(part[0] for word in words if _counts(word)
+                   for part in re.split(r"[-'’]", word) if part and part[0].isupper())
