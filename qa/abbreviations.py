@@ -24,31 +24,21 @@ MAX_NAME_WORDS = 8
 
 
 class Glossary:
-    """Capitalised phrases of a corpus by their initials ("IMU" -> "Islamic Movement of Uzbekistan")."""
+    """Capitalised phrases of a corpus by their initials ("IMU" -> "Islamic Movement of Uzbekistan"), and
+    the abbreviations the corpus uses."""
 
     def __init__(self, texts: Iterable[str]):
         self._names: dict[str, Counter[str]] = defaultdict(Counter)
         self._defined: dict[str, Counter[str]] = defaultdict(Counter)
+        self._used: set[str] = set()
         for text in texts:
+            self._used.update(m.group().replace("-", "") for m in _ABBREVIATION.finditer(text))
             for run, defines in _capitalised_runs(text):
-                self._add_phrases(run, defines)
-
-    def _add_phrases(self, run: list[str], defines: str) -> None:
-        """Every phrase of the run that ends where a name may end: at the end of the run or before a joiner
-        (not "Chicago Bears in Super" out of "... Super Bowl"); a definition when the run is followed by
-        the phrase's initials in brackets."""
-        ends = [j for j in range(1, len(run)) if j == len(run) - 1 or not _counts(run[j + 1])]
-        for i, first in enumerate(run):
-            if not _counts(first) or first in _LEADING:
-                continue
-            for j in ends:
-                words = run[i:j + 1]
-                if j <= i or not _counts(run[j]) or len(words) > MAX_NAME_WORDS or not _spelt_out(words):
-                    continue
-                initials, phrase = _initials(words), " ".join(words)
-                self._names[initials][phrase] += 1
-                if initials == defines and j == len(run) - 1:
-                    self._defined[initials][phrase] += 1
+                for i, j in _phrases(run):
+                    initials, phrase = _initials(run[i:j]), " ".join(run[i:j])
+                    self._names[initials][phrase] += 1
+                    if j == len(run) and initials == defines:
+                        self._defined[initials][phrase] += 1
 
     def expand(self, abbreviation: str) -> str | None:
         """What the corpus spells `abbreviation` out as: the phrase it is defined as ("... (NFL)") most
@@ -57,25 +47,55 @@ class Glossary:
         found = self._defined.get(key) or self._names.get(key)
         return found.most_common(1)[0][0] if found else None
 
+    def abbreviation(self, words: list[str]) -> str | None:
+        """The abbreviation the corpus uses for this name, if the corpus also spells it out this way
+        ("Denver Broncos" is no "DB" just because both turn up)."""
+        initials = _initials(words)
+        name = self.expand(initials) if initials in self._used else None
+        return initials if name and _same_name(name, " ".join(words)) else None
+
 
 def spelt_out(question: str, glossary: Glossary) -> dict[str, str]:
-    """The question's abbreviations that the corpus spells out, with what they stand for. A question in
+    """Abbreviation -> name, for each abbreviation in the question that the corpus spells out and each
+    name in it that the corpus abbreviates ("ISKP" for "Islamic State Khorasan Province"). A question in
     capitals has none."""
     letters = [c for c in question if c.isalpha()]
     if sum(c.isupper() for c in letters) * 2 > len(letters):
         return {}
     found = {m.group(): glossary.expand(m.group()) for m in _ABBREVIATION.finditer(question)}
+    for run, _ in _capitalised_runs(question):
+        taken: set[int] = set()
+        for i, j in sorted(_phrases(run), key=lambda span: span[0] - span[1]):  # longest first
+            short = glossary.abbreviation(run[i:j])
+            if short and short not in found and taken.isdisjoint(range(i, j)) and " ".join(run[i:j]) in question:
+                found[short] = " ".join(run[i:j])
+                taken.update(range(i, j))
     return {short: name for short, name in found.items() if name}
 
 
 def spell_out(question: str, glossary: Glossary) -> str:
-    """`question` with what each of its abbreviations stands for put after it ("What does the IMU
-    (Islamic Movement of Uzbekistan) want?")."""
-    names = spelt_out(question, glossary)
-    if not names:
-        return question
-    return _ABBREVIATION.sub(lambda m: f"{m.group()} ({names[m.group()]})" if m.group() in names else m.group(),
-                             question)
+    """`question` with each abbreviation's name put after it, and each name's abbreviation after the name
+    ("What does the IMU (Islamic Movement of Uzbekistan) want?")."""
+    for short, name in spelt_out(question, glossary).items():
+        alone = re.compile(rf"(?<![\w-]){re.escape(short)}(?![\w-])")
+        if alone.search(question):
+            question = alone.sub(lambda m, name=name: f"{m.group()} ({name})", question, count=1)
+        else:
+            question = question.replace(name, f"{name} ({short})", 1)
+    return question
+
+
+def _phrases(run: list[str]) -> Iterable[tuple[int, int]]:
+    """(start, end) of the phrases of a run that may be names: two words or more, ending at the end of
+    the run or before a joiner (not "Chicago Bears in Super" out of "... Super Bowl"), with no
+    abbreviation in them."""
+    ends = [j for j in range(2, len(run) + 1) if j == len(run) or not _counts(run[j])]
+    for i, first in enumerate(run):
+        if not _counts(first) or first in _LEADING:
+            continue
+        for j in ends:
+            if i + 1 < j <= i + MAX_NAME_WORDS and _counts(run[j - 1]) and _spelt_out(run[i:j]):
+                yield i, j
 
 
 def _capitalised_runs(text: str) -> Iterable[tuple[list[str], str]]:
@@ -102,6 +122,10 @@ def _finished(run: list[str], text: str, end: int) -> Iterable[tuple[list[str], 
     if len(run) > 1:
         defined = _DEFINITION.match(text, end)
         yield run, defined.group(1).replace("-", "") if defined else ""
+
+
+def _same_name(a: str, b: str) -> bool:
+    return re.sub(r"\W+", " ", a).lower() == re.sub(r"\W+", " ", b).lower()
 
 
 def _counts(word: str) -> bool:

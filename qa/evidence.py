@@ -109,9 +109,9 @@ def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[
 
 
 class Overlap:
-    """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers. An
-    abbreviation the corpus spells out ("SCO") is covered by the abbreviation or by all the words it
-    stands for ("Shanghai Cooperation Organization"), and weighs as one word."""
+    """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers. A name the
+    corpus also abbreviates ("SCO", "Shanghai Cooperation Organization") is covered by the abbreviation or
+    by all the words it stands for, and weighs as the abbreviation does."""
 
     def __init__(self, index: IndexData, question: str):
         self.idf = index.sentence_lexical.weight
@@ -120,8 +120,8 @@ class Overlap:
         self.spelt = {}
         for short, name in spelt_out(question, index.glossary).items():
             for key in tokenize(short.replace("-", "")):  # none for one that is also a stop word ("US")
-                self.stems.add(key)
                 self.spelt[key] = set(tokenize(name))
+                self.stems = (self.stems - self.spelt[key]) | {key}  # a name asked by name weighs as one word
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

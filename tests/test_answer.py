@@ -138,6 +138,10 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     assert spell_out("What did the SCO say?", glossary) == (
         "What did the SCO (Shanghai Cooperation Organization) say?")
     assert spell_out("WHAT DID THE SCO SAY?", glossary) == "WHAT DID THE SCO SAY?"
+    used = Glossary(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
+    assert spell_out("When did the National Football League start?", used) == (
+        "When did the National Football League (NFL) start?")  # the corpus may write only "NFL"
+    assert spell_out("What is Newton's First Law?", used) == "What is Newton's First Law?"  # not its NFL
 
 
 @pytest.mark.parametrize("question,expected", [
@@ -145,9 +149,11 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     ("What happened at the SCO meeting in May 2023?", "Shanghai Cooperation Organization meeting"),  # never
     ("What is the NRF?", "National Resistance Front"),
     ("How many fighters does ISKP have?", "numbering some 6,000"),
+    ("Why is there a rift between Kabul and Islamabad over Tehreek Taliban Pakistan?", "over TTP terrorists"),
 ])
 def test_abbreviations_find_what_they_stand_for(built, question, expected):
-    """MiniLM knows few abbreviations; one the articles spell out elsewhere is matched by what it stands for."""
+    """MiniLM knows few abbreviations; one the articles spell out elsewhere is matched by what it stands for,
+    and a name asked in full finds the sentence that abbreviates it."""
     _, index = built
     result = answer(question, index_dir=index)
     assert result.grounded and expected in result.citations[0].quote
