@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.abbreviations import spelt_out
 from qa.index_format import IndexData
-from qa.lexical import tokenize
+from qa.lexical import is_stop_word, tokenize
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -236,10 +236,12 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
     they say about its topic. A name is a run of capitalised words, not opening a sentence; acronyms
-    are left out (the text may spell them out), and so are title-cased questions."""
+    are left out (the text may spell them out), and so are title-cased questions ("Why Did Russia
+    Delist The Taliban?": a capitalised stop word gives them away, not the share of capitals, which
+    is high in "Who is Sirajuddin Haqqani?" too)."""
     words = list(_WORDS.finditer(question))
     capitalised = [w[0][:1].isupper() for w in words]
-    if sum(capitalised) * 2 > len(words):
+    if any(cap and is_stop_word(w[0]) for w, cap in zip(words[1:], capitalised[1:])):
         return []
     names: list[list[str]] = []
     last = None  # the previous name word, which a name word right after it continues

@@ -69,6 +69,10 @@ def _words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
+def is_stop_word(word: str) -> bool:
+    return word.lower() in _STOP
+
+
 def tokenize(text: str) -> list[str]:
     """Content-word stems of `text`, in order."""
     return [_stem(w) for w in _words(text)]

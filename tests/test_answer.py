@@ -96,6 +96,7 @@ def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknow
     assert unknown_names(data, "Did Russia talk to the Taliban? Delisting followed.") == []  # opens a sentence
     assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
         "North Korea", "Reykjavik"]
+    assert unknown_names(data, "Who is Sirajuddin Haqqani?") == ["Sirajuddin Haqqani"]  # many capitals, no title
     result = answer("How many people were killed in the Crokus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
 
