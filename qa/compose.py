@@ -65,15 +65,17 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
                     reason: bool) -> list[Evidence]:
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
     more. That sentence keeps the lead if its quote holds the answer type asked for ("When?" may be
-    answered by a date already shown; "Why?" by the cause its quote takes in) or the words the follow-up
-    brings itself ("What did he say?" after "Who is Zabihullah Mujahid?"), or if no other sentence scores
-    at least RELATIVE_KEEP of it."""
+    answered by a date already shown; "Why?" by the cause its quote takes in) or, read with the sentence
+    before it, the words the follow-up brings itself ("What did he say about Russia?" after "Who is
+    Zabihullah Mujahid?"), or if no other sentence scores at least RELATIVE_KEEP of it."""
     top = evidence[0]
     if index.sentence_text(top.sentence) not in last_lead:
         return evidence
     start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
-    if holds_answer_type(quote, question) or _answers_new_words(index, quote, question):
+    before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
+    context = index.sentence_text(before) if _same_paragraph(index, before, top.sentence) else ""
+    if holds_answer_type(quote, question) or _answers_new_words(index, f"{context} {quote}", question):
         return evidence
     for i, e in enumerate(evidence[1:], start=1):
         if e.score < RELATIVE_KEEP * top.score:
@@ -83,10 +85,10 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     return evidence
 
 
-def _answers_new_words(index: IndexData, quote: str, question: str) -> bool:
-    """Whether the quote has at least half the words the follow-up brings itself, unless it asks for more."""
+def _answers_new_words(index: IndexData, text: str, question: str) -> bool:
+    """Whether `text` has at least half the words the follow-up brings itself, unless it asks for more."""
     own = set(index.sentence_lexical.query_tokens(question))
-    return bool(own) and not _MORE.search(question) and 2 * len(own.intersection(tokenize(quote))) >= len(own)
+    return bool(own) and not _MORE.search(question) and 2 * len(own.intersection(tokenize(text))) >= len(own)
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:

@@ -187,6 +187,7 @@ def test_over_long_question_raises_value_error(built):
     ("What did Russia announce on April 23?", "Why?", "urgent issues"),
     # the pronoun stands for the name asked about; the last lead answers the new question, so it leads again
     ("Who is Zabihullah Mujahid?", "What did he say?", "will open the way"),
+    ("Who is Zabihullah Mujahid?", "What did he say about Russia?", "will open the way"),  # Russia: just before
     ("What is the 1973 Helmand River Water Treaty?", "Was it ever implemented?", "never fully ratified"),
     ("Why did Russia delist the Taliban?", "How did the Taliban respond?", "will open the way"),  # respond to what
     ("What happened to mourners at Qassem Soleimani's grave?", "How many were killed?", "103"),
