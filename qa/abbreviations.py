@@ -2,9 +2,10 @@
 
 The embedding model knows few abbreviations ("How many fighters does ISKP have?" is barely closer to
 "ISKP/Daesh ... now numbering some 6,000" than to anything else), and an article may spell out a name
-that a reader abbreviates ("Shanghai Cooperation Organization" for "SCO"). A question's abbreviation is
-therefore looked up among the capitalised phrases of the corpus whose initials spell it, and the most
-frequent one is added to the question.
+that a reader abbreviates ("Shanghai Cooperation Organization" for "SCO"), or abbreviates a name that a
+reader spells out. A question's abbreviation is therefore looked up among the capitalised phrases of the
+corpus whose initials spell it (the one it is defined as in brackets, else the most frequent), and a name
+in the question among the abbreviations the corpus uses for it.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _phrases(run: list[str]) -> Iterable[tuple[int, int]]:
         if not _counts(first) or first in _LEADING:
             continue
         for j in ends:
-            if i + 1 < j <= i + MAX_NAME_WORDS and _counts(run[j - 1]) and _spelt_out(run[i:j]):
+            if i + 1 < j <= i + MAX_NAME_WORDS and _counts(run[j - 1]) and _no_abbreviation(run[i:j]):
                 yield i, j
 
 
@@ -133,7 +134,7 @@ def _counts(word: str) -> bool:
     return word[0].isupper() and word.lower() not in _JOINERS
 
 
-def _spelt_out(words: list[str]) -> bool:
+def _no_abbreviation(words: list[str]) -> bool:
     """No abbreviation among the words ("US-led NATO" is no spelling-out of "UN")."""
     return not any(len(part) > 1 and part.isupper() for word in words for part in re.split(r"[-'’]", word))
 

@@ -117,11 +117,13 @@ class Overlap:
         self.idf = index.sentence_lexical.weight
         stems = index.sentence_lexical.query_tokens(question)
         self.stems = set(stems)
-        self.spelt = {}
+        self.spelt: dict[str, set[str]] = {}
         for short, name in spelt_out(question, index.glossary).items():
             for key in tokenize(short.replace("-", "")):  # none for one that is also a stop word ("US")
                 self.spelt[key] = set(tokenize(name))
-                self.stems = (self.stems - self.spelt[key]) | {key}  # a name asked by name weighs as one word
+                if name in question:  # asked by name, it weighs as one word
+                    self.stems -= self.spelt[key]
+                self.stems.add(key)
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

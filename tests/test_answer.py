@@ -13,7 +13,7 @@ from qa.abbreviations import Glossary, spell_out
 from qa.compose import compose, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, unknown_names
+from qa.evidence import Evidence, Overlap, unknown_names
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.retrieve import sentence_ranking
@@ -143,6 +143,16 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     assert spell_out("When did the National Football League start?", used) == (
         "When did the National Football League (NFL) start?")  # the corpus may write only "NFL"
     assert spell_out("What is Newton's First Law?", used) == "What is Newton's First Law?"  # not its NFL
+
+
+def test_an_abbreviation_and_the_words_it_stands_for_count_as_one(built):
+    data = load_index(built[1], Settings().model_name)
+    short = Overlap(data, "What does the IMU want in Uzbekistan?")
+    assert {"imu", "uzbekistan"} <= short.stems  # Uzbekistan is asked about on its own too
+    assert short.words(tokenize("The Islamic Movement of Uzbekistan wants")) == 1.0
+    full = Overlap(data, "What does the Islamic Movement of Uzbekistan want?")
+    assert full.words(tokenize("The IMU wants")) == 1.0
+    assert full.words(tokenize("Uzbekistan")) == 0.0  # one word of the name is not the name
 
 
 @pytest.mark.parametrize("question,expected", [
