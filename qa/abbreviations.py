@@ -10,9 +10,11 @@ in the question among the abbreviations the corpus uses for it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 # Within a name these stay lower-case and give no initial ("Movement of Uzbekistan", "al-Qaeda in the
 # Indian Subcontinent"); "The" opening a sentence is no part of a name either.
@@ -25,34 +27,48 @@ MAX_NAME_WORDS = 8
 
 
 class Glossary:
-    """Capitalised phrases of a corpus by their initials ("IMU" -> "Islamic Movement of Uzbekistan"), and
-    the abbreviations the corpus uses."""
+    """What each abbreviation stands for in a corpus ("IMU" -> "Islamic Movement of Uzbekistan"), and the
+    abbreviations the corpus uses. Built with the index (`from_texts`) and stored beside it."""
 
-    def __init__(self, texts: Iterable[str]):
-        self._names: dict[str, Counter[str]] = defaultdict(Counter)
-        self._defined: dict[str, Counter[str]] = defaultdict(Counter)
-        self._used: set[str] = set()
+    def __init__(self, names: dict[str, str], used: set[str]):
+        self.names = names
+        self.used = used
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Glossary:
+        """Capitalised phrases by their initials: for each, the phrase it is defined as in brackets most
+        often ("National Football League (NFL)"), else the most frequent one."""
+        found: dict[str, Counter[str]] = defaultdict(Counter)
+        defined: dict[str, Counter[str]] = defaultdict(Counter)
+        used: set[str] = set()
         for text in texts:
-            self._used.update(m.group().replace("-", "") for m in _ABBREVIATION.finditer(text))
+            used.update(m.group().replace("-", "") for m in _ABBREVIATION.finditer(text))
             for run, defines in _capitalised_runs(text):
                 for i, j in _phrases(run):
                     initials, phrase = _initials(run[i:j]), " ".join(run[i:j])
-                    self._names[initials][phrase] += 1
+                    found[initials][phrase] += 1
                     if j == len(run) and initials == defines:
-                        self._defined[initials][phrase] += 1
+                        defined[initials][phrase] += 1
+        names = {key: (defined.get(key) or phrases).most_common(1)[0][0] for key, phrases in found.items()}
+        return cls(names, used)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"names": self.names, "used": sorted(self.used)}))
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        data = json.loads(path.read_text())
+        return cls(dict(data["names"]), set(data["used"]))
 
     def expand(self, abbreviation: str) -> str | None:
-        """What the corpus spells `abbreviation` out as: the phrase it is defined as ("... (NFL)") most
-        often, else the most frequent phrase with those initials, if any."""
-        key = abbreviation.replace("-", "")
-        found = self._defined.get(key) or self._names.get(key)
-        return found.most_common(1)[0][0] if found else None
+        """What the corpus spells `abbreviation` out as, if anything."""
+        return self.names.get(abbreviation.replace("-", ""))
 
     def abbreviation(self, words: list[str]) -> str | None:
         """The abbreviation the corpus uses for this name, if the corpus also spells it out this way
         ("Denver Broncos" is no "DB" just because both turn up)."""
         initials = _initials(words)
-        name = self.expand(initials) if initials in self._used else None
+        name = self.expand(initials) if initials in self.used else None
         return initials if name and _same_name(name, " ".join(words)) else None
 
 

@@ -5,7 +5,7 @@ chunk_vectors.npy, sentence_vectors.npy, pair_vectors.npy (row i: sentence i rea
 i + 1 of its document, or alone when it is the last; what a sentence means often spans the two),
 faiss.index (chunks), faiss_sentences.index, two BM25 folders
 and the tokens they were built from (tokens_chunks.npz, tokens_sentences.npz), which the next build
-reuses for unchanged documents.
+reuses for unchanged documents, and abbreviations.json (what the texts' abbreviations stand for).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import os
 import zipfile
 from dataclasses import asdict, dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +65,7 @@ class IndexData:
     sentence_store: FaissStore
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
-
-    @cached_property
-    def glossary(self) -> Glossary:
-        """The abbreviations the indexed texts spell out, worked out on first use."""
-        return Glossary(doc.text for doc in self.documents)
+    glossary: Glossary
 
     def chunk(self, i: int) -> Chunk:
         sp = self.spans
@@ -173,6 +168,7 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
         sentence_store = FaissStore.load(build / "faiss_sentences.index", ef_search)
         chunk_lexical = LexicalIndex.load(build / "bm25_chunks")
         sentence_lexical = LexicalIndex.load(build / "bm25_sentences")
+        glossary = Glossary.load(build / "abbreviations.json")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexLoadError(f"The index at {build} is corrupt or incomplete ({exc}).") from exc
     n_chunks, n_sents = len(spans.chunk_doc), len(spans.sent_doc)
@@ -183,7 +179,7 @@ def load_index(index_dir: Path, model_name: str, ef_search: int | None = None) -
             f"{len(sentence_vectors)}, {len(pair_vectors)} and {len(sentence_store)} for {n_sents} sentences)."
         )
     return IndexData(build, manifest, documents, spans, sentence_vectors, pair_vectors, store, sentence_store,
-                     chunk_lexical, sentence_lexical)
+                     chunk_lexical, sentence_lexical, glossary)
 
 
 def build_id(index_dir: Path) -> str | None:

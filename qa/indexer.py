@@ -18,6 +18,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from qa import index_format as fmt
+from qa.abbreviations import Glossary
 from qa.chunking import SEPARATORS, Span, chunk_document, make_splitter
 from qa.embedding import get_embedder
 from qa.ingest import CLEANING_VERSION, IngestError, content_hash, find_sources, load_document
@@ -306,6 +307,7 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     LexicalIndex.build(chunk_tokens).save(path / "bm25_chunks")
     LexicalIndex.build(sentence_tokens).save(path / "bm25_sentences")
     fmt.write_documents(path, docs)
+    Glossary.from_texts(d.text for d in docs).save(path / "abbreviations.json")
     fmt.write_manifest(path, {
         "format_version": fmt.FORMAT_VERSION,
         "model": settings.model_name,

@@ -124,7 +124,7 @@ def test_irregular_forms_match_their_base_form(built):
 
 
 def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
-    glossary = Glossary([
+    glossary = Glossary.from_texts([
         "The Shanghai Cooperation Organization met in May. The Shanghai Cooperation Organization spoke.",
         "Newton's First Law holds. Newton's First Law again. The National Football League (NFL) plays.",
         "The US-led NATO mission ended. The United Nations voted. Chicago Bears in Super Bowl 50.",
@@ -139,7 +139,7 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     assert spell_out("What did the SCO say?", glossary) == (
         "What did the SCO (Shanghai Cooperation Organization) say?")
     assert spell_out("WHAT DID THE SCO SAY?", glossary) == "WHAT DID THE SCO SAY?"
-    used = Glossary(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
+    used = Glossary.from_texts(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
     assert spell_out("When did the National Football League start?", used) == (
         "When did the National Football League (NFL) start?")  # the corpus may write only "NFL"
     assert spell_out("What is Newton's First Law?", used) == "What is Newton's First Law?"  # not its NFL
