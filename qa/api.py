@@ -86,7 +86,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     question = validate_question(question, settings.max_question_chars)
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
-    query, words = conversation.resolve(question, history)
+    last_lead = first_quote(conversation.last_reply(history))
+    query, words = conversation.resolve(question, history, last_lead)
     follow_up = query != question  # the conversation's context was taken in
     query = spell_out(query, index.glossary)
     t1 = time.perf_counter()
@@ -103,7 +104,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     qtypes = question_types(question) or question_types(query)
     result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=first_quote(conversation.last_reply(history)) if follow_up else "",
+                     last_lead=last_lead if follow_up else "",
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)

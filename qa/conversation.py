@@ -30,11 +30,12 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 2 and not _NAME.search(question.strip())
 
 
-def resolve(question: str, history: list[dict] | None) -> tuple[str, str]:
+def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> tuple[str, str]:
     """(query, words): the text to retrieve with and the words to match sentences with.
 
     A question that stands on its own is both. A follow-up retrieves with the conversation's topic (see
-    `_topic`) too, and for a pronoun with the start of the last answer ("him" is often named only there).
+    `_topic`) too, and for a pronoun with `last_lead`, the last answer's first quote ("him" is often named
+    only there; the other quotes would pull in their own subjects), or else the start of the last answer.
     Its words take in the names the topic was about ("What did he say?" after "Who is Zabihullah
     Mujahid?", "How many were killed?"), only names: the earlier questions' other words ask what was
     already answered. "And what about Iran?" turns to a subject of its own, and a bare "Why?" is matched
@@ -43,7 +44,7 @@ def resolve(question: str, history: list[dict] | None) -> tuple[str, str]:
     if not topic:
         return question, question
     pointing = _ANAPHORA.search(question)
-    last_answer = _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS] if pointing else ""
+    last_answer = (last_lead or _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]) if pointing else ""
     query = " ".join(p for p in (question, topic, last_answer) if p)
     if _CONTINUATION.match(question) or not (tokenize(question) or pointing):
         return query, question

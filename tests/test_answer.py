@@ -212,6 +212,18 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     check_citations(a2, index)
 
 
+def test_a_pronoun_is_looked_for_in_the_last_lead_quote_not_in_every_quote(built):
+    """The first answer's second quote is about Mullah Baradar; "he" is Mujahid, named in the first."""
+    _, index = built
+    first = "Who is Zabihullah Mujahid?"
+    a1 = answer(first, index_dir=index)
+    assert "Zabihullah Mujahid" in a1.citations[0].quote and "Baradar" in a1.answer
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": a1.answer}]
+    a2 = answer("What did he say about Russia?", history, index_dir=index)
+    assert a2.grounded and "will open the way" in a2.citations[0].quote
+    assert not any("Baradar" in c.quote for c in a2.citations)
+
+
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
     _, index = built
     history = []
