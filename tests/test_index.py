@@ -273,7 +273,8 @@ def test_missing_index_says_to_build(tmp_path):
     assert proc.returncode == 2 and "Run `qa index`" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("damage", ["truncate_faiss", "garbage_manifest", "delete_spans", "other_model", "mismatch"])
+@pytest.mark.parametrize("damage", ["truncate_faiss", "garbage_manifest", "delete_spans", "garbage_abbreviations",
+                                    "other_model", "mismatch"])
 def test_corrupt_or_incompatible_index_says_to_rebuild(workspace, damage):
     corpus, index = workspace
     build = current_build(index)
@@ -284,6 +285,8 @@ def test_corrupt_or_incompatible_index_says_to_rebuild(workspace, damage):
         (build / "manifest.json").write_text("{not json")
     elif damage == "delete_spans":
         (build / "spans.npz").unlink()
+    elif damage == "garbage_abbreviations":
+        (build / "abbreviations.json").write_text('{"names": [')
     elif damage == "other_model":
         manifest = json.loads((build / "manifest.json").read_text())
         manifest["model"] = "some/other-model"
