@@ -21,7 +21,8 @@ from pathlib import Path
 _JOINERS = frozenset({"of", "the", "in", "and", "for", "on", "de", "la", "du", "&"})
 _LEADING = frozenset({"The", "A", "An"})
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|&")
-_ABBREVIATION = re.compile(r"(?<![\w-])[A-Z](?:-?[A-Z0-9]){1,6}(?![\w-])")
+# Two to seven capitals, not a Roman numeral ("John Paul II", "World War II").
+_ABBREVIATION = re.compile(r"(?<![\w-])(?![IVX]+(?![\w-]))[A-Z](?:-?[A-Z0-9]){1,6}(?![\w-])")
 _DEFINITION = re.compile(r"\s*\(\s*([A-Z][A-Z0-9-]{1,7})\s*[),;]")
 MAX_NAME_WORDS = 8
 

@@ -139,6 +139,9 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     assert spell_out("What did the SCO say?", glossary) == (
         "What did the SCO (Shanghai Cooperation Organization) say?")
     assert spell_out("WHAT DID THE SCO SAY?", glossary) == "WHAT DID THE SCO SAY?"
+    numerals = Glossary.from_texts(["The Imperial Institute (II) opened. Henry VIII and John Paul II."])
+    assert numerals.expand("II") == "Imperial Institute"
+    assert spell_out("What did John Paul II say?", numerals) == "What did John Paul II say?"  # a numeral
     used = Glossary.from_texts(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
     assert spell_out("When did the National Football League start?", used) == (
         "When did the National Football League (NFL) start?")  # the corpus may write only "NFL"
