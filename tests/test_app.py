@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_corpus
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serving import start_server, stop_server
 
 from qa import build_index
@@ -120,9 +121,13 @@ def _open_chat(browser, url: str):
 def _ask(page, question: str, wait_for: str):
     page.fill("#qa-input textarea", question)
     page.click("#qa-send")
-    page.wait_for_function(
-        "([sel, n]) => document.querySelectorAll(sel).length > n",
-        arg=[wait_for, page.locator(wait_for).count()], timeout=60_000)
+    try:
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length > n",
+            arg=[wait_for, page.locator(wait_for).count()], timeout=60_000)
+    except PlaywrightTimeout as exc:  # say what the page showed instead
+        raise AssertionError(f"no {wait_for} after asking {question!r}; the page shows: "
+                             f"{page.locator('body').inner_text()[:1500]!r}") from exc
     page.wait_for_timeout(300)
 
 
