@@ -16,11 +16,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from qa.lexical import LETTER_WORD
+
 # Within a name these stay lower-case and give no initial ("Movement of Uzbekistan", "al-Qaeda in the
 # Indian Subcontinent"); "The" opening a sentence is no part of a name either.
 _JOINERS = frozenset({"of", "the", "in", "and", "for", "on", "de", "la", "du", "&"})
 _LEADING = frozenset({"The", "A", "An"})
-_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|&")
+_WORD = re.compile(rf"{LETTER_WORD.pattern}|&")
 # Two to seven capitals, not a Roman numeral ("John Paul II", "World War II").
 _ABBREVIATION = re.compile(r"(?<![\w-])(?![IVX]+(?![\w-]))[A-Z](?:-?[A-Z0-9]){1,6}(?![\w-])")
 _DEFINITION = re.compile(r"\s*\(\s*([A-Z][A-Z0-9-]{1,7})\s*[),;]")
@@ -94,11 +96,19 @@ def spelt_out(question: str, glossary: Glossary) -> dict[str, str]:
 def spell_out(question: str, glossary: Glossary) -> str:
     """`question` with each abbreviation's name put after it, and each name's abbreviation after the name
     ("What does the IMU (Islamic Movement of Uzbekistan) want?")."""
-    for short, name in spelt_out(question, glossary).items():
-        alone = re.compile(rf"(?<![\w-]){re.escape(short)}(?![\w-])")
-        if alone.search(question):
-            question = alone.sub(lambda m, name=name: f"{m.group()} ({name})", question, count=1)
-        else:
+    names = spelt_out(question, glossary)
+    done: set[str] = set()
+
+    def annotate(match: re.Match) -> str:
+        short = match.group()
+        if short not in names or short in done:
+            return short
+        done.add(short)
+        return f"{short} ({names[short]})"
+
+    question = _ABBREVIATION.sub(annotate, question)
+    for short, name in names.items():
+        if short not in done:
             question = question.replace(name, f"{name} ({short})", 1)
     return question
 

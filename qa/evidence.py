@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.abbreviations import spelt_out
 from qa.index_format import IndexData
-from qa.lexical import is_stop_word, tokenize
+from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -89,7 +89,7 @@ def quotable(text: str, title: str = "") -> bool:
 
 
 def _bare(text: str) -> str:
-    return " ".join(_WORDS.findall(text.lower()))
+    return " ".join(LETTER_WORD.findall(text.lower()))
 
 
 def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +230,6 @@ def holds_answer_type(text: str, question: str) -> bool:
     return any(_TYPE_CUES[kind](text, question) for kind in question_types(question))
 
 
-_WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -241,7 +240,7 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     are left out (the text may spell them out), and so are title-cased questions ("Why Did Russia
     Delist The Taliban?": a capitalised stop word gives them away, not the share of capitals, which
     is high in "Who is Sirajuddin Haqqani?" too)."""
-    words = list(_WORDS.finditer(question))
+    words = list(LETTER_WORD.finditer(question))
     capitalised = [w[0][:1].isupper() for w in words]
     if any(cap and is_stop_word(w[0]) for w, cap in zip(words[1:], capitalised[1:])):
         return []

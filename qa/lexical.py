@@ -21,6 +21,8 @@ from rapidfuzz.distance import OSA
 from qa.embedding import dictionary_words
 
 _WORD = re.compile(r"\w\w+|\d")
+# A word as written in names and headings: letters, joined by hyphens or apostrophes ("Al-Qaeda", "Russia's").
+LETTER_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # Question words carry the answer type, not the topic, so they do not count as content words.
 _STOP = frozenset(STOPWORDS_EN) | {
     "what", "why", "who", "whom", "whose", "when", "where", "which", "how", "did", "does", "do",
