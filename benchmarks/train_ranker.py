@@ -16,8 +16,7 @@ import time
 
 import numpy as np
 
-from qa.abbreviations import spell_out
-from qa.api import get_index
+from qa.api import get_index, prepare
 from qa.embedding import get_embedder
 from qa.evaluate import contains_gold, squad_index, squad_items
 from qa.evidence import FEATURES, WEIGHTS_FILE, sentence_features
@@ -30,12 +29,12 @@ L2 = 1e-4
 
 def sentence_rows(index, items, settings):
     """Feature rows, labels and question ids for every candidate sentence of every question."""
-    queries = [spell_out(i.question, index.glossary) for i in items]  # as qa.answer retrieves
-    vectors = get_embedder().encode(queries)
+    queries = [prepare(i.question, None, index) for i in items]
+    vectors = get_embedder().encode([query.text for query in queries])
     X, y, group = [], [], []
     for q, (item, query, qv) in enumerate(zip(items, queries, vectors)):
-        cands = retrieve(index, query, qv, settings.top_k, settings.candidate_k)
-        ids, _, rows = sentence_features(index, item.question, query, qv, cands)
+        cands = retrieve(index, query.text, qv, settings.top_k, settings.candidate_k)
+        ids, _, rows = sentence_features(index, query.words, query.text, qv, cands)
         if not len(ids):
             continue
         X.append(rows)
@@ -103,12 +102,12 @@ def probability(score, a: float, b: float):
 
 def best_scores(index, questions: list[str], w, a, b, settings) -> np.ndarray:
     """The highest evidence probability each question reaches."""
-    queries = [spell_out(q, index.glossary) for q in questions]
-    vectors = get_embedder().encode(queries)
+    queries = [prepare(q, None, index) for q in questions]
+    vectors = get_embedder().encode([query.text for query in queries])
     out = []
-    for question, query, qv in zip(questions, queries, vectors):
-        cands = retrieve(index, query, qv, settings.top_k, settings.candidate_k)
-        z = sentence_features(index, question, query, qv, cands)[2] @ w
+    for query, qv in zip(queries, vectors):
+        cands = retrieve(index, query.text, qv, settings.top_k, settings.candidate_k)
+        z = sentence_features(index, query.words, query.text, qv, cands)[2] @ w
         out.append(probability(z.max(), a, b))
     return np.asarray(out)
 

@@ -57,6 +57,25 @@ def validate_question(question: str, limit: int) -> str:
     return cleaned
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for retrieval: `text` is what is retrieved with (the question, plus the
+    conversation's context for a follow-up, with abbreviations spelt out); `words` are what sentences are
+    matched with; `last_lead` is the last reply's first quote when the question follows up on it."""
+
+    text: str
+    words: str
+    last_lead: str
+
+
+def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
+    """The one way a question becomes a retrieval query (the ranker is trained on queries made by it)."""
+    last_lead = first_quote(conversation.last_reply(history))
+    query, words = conversation.resolve(question, history, last_lead)
+    follow_up = query != question  # the conversation's context was taken in
+    return Query(spell_out(query, index.glossary), words, last_lead if follow_up else "")
+
+
 @dataclass
 class Trace:
     """Everything one question went through; `answer` is what users get, the rest is for evaluation."""
@@ -86,27 +105,24 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     question = validate_question(question, settings.max_question_chars)
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
-    last_lead = first_quote(conversation.last_reply(history))
-    query, words = conversation.resolve(question, history, last_lead)
-    follow_up = query != question  # the conversation's context was taken in
-    query = spell_out(query, index.glossary)
+    query = prepare(question, history, index)
     t1 = time.perf_counter()
-    query_vec = get_embedder().encode([query])[0]
+    query_vec = get_embedder().encode([query.text])[0]
     t2 = time.perf_counter()
     k = top_k or settings.top_k
-    candidates = retrieve(index, query, query_vec, k, max(settings.candidate_k, k))
+    candidates = retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k))
     t3 = time.perf_counter()
-    evidence = score_sentences(index, words, query, query_vec, candidates)
+    evidence = score_sentences(index, query.words, query.text, query_vec, candidates)
     threshold = settings.abstain_threshold
     if threshold is None:
         threshold = load_ranker().abstain_threshold
     t4 = time.perf_counter()
-    qtypes = question_types(question) or question_types(query)
+    qtypes = question_types(question) or question_types(query.text)
     result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=last_lead if follow_up else "",
+                     last_lead=query.last_lead,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
-    return Trace(result, query, candidates, evidence, index)
+    return Trace(result, query.text, candidates, evidence, index)
