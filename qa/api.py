@@ -120,7 +120,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     qtypes = question_types(question) or question_types(query.text)
     result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=query.last_lead,
+                     last_lead=query.last_lead, words=query.words,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)

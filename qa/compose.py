@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from qa.evidence import _CAUSAL, Evidence, holds_answer_type
+from qa.evidence import _CAUSAL, Evidence, Overlap, holds_answer_type
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.types import Answer, Citation
@@ -17,6 +17,7 @@ _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
+FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
 # before it to be understood.
@@ -38,16 +39,18 @@ def first_quote(answer_markdown: str) -> str:
 
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
-            max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None) -> Answer:
+            max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None,
+            words: str | None = None) -> Answer:
     """`last_lead` is what the last reply quoted first, when `question` follows up on it; `unknown` are
-    names in the question that no source mentions, which rule out an answer."""
+    names in the question that no source mentions, which rule out an answer; `words` are what sentences
+    were matched with (default: the question)."""
     if unknown or not evidence or evidence[0].score < threshold:
         related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
                    enumerate(evidence[:3], start=1)]
         return Answer(question, _not_in_sources(unknown or []), grounded=False, related=related)
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason)
-    chosen = _choose(index, evidence, max_citations)
+    chosen = _choose(index, evidence, max_citations, Overlap(index, words or question))
     spans = _quote_spans(index, chosen, reason)
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
@@ -91,11 +94,13 @@ def _answers_new_words(index: IndexData, text: str, question: str) -> bool:
     return bool(own) and not _MORE.search(question) and 2 * len(own.intersection(tokenize(text))) >= len(own)
 
 
-def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evidence]:
+def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
-    one is worth more than a new citation."""
+    one is worth more than a new citation. A further citation must also hold FURTHER_MIN_OVERLAP of the
+    question's words, read with the sentence before it: its score alone may come from sharing the corpus's
+    general subject ("the Taliban"), and skipping it leaves the place to one that does."""
     best = evidence[0]
     chosen = [best]
     for e in evidence[1:]:
@@ -106,11 +111,20 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int) -> list[Evid
         if near is best and not best.merged:
             best.merged.add(e.sentence)
         elif len(chosen) < limit and not _repeats(index, e, chosen):
-            if near is None:
-                chosen.append(e)
-            else:
+            if near is not None:
                 near.merged.add(e.sentence)
+            elif _holds_question_words(index, e.sentence, overlap):
+                chosen.append(e)
     return chosen
+
+
+def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> bool:
+    if not overlap.stems:  # "Why?" has no words of its own
+        return True
+    tokens = tokenize(index.sentence_text(sentence))
+    if _same_paragraph(index, sentence - 1, sentence):
+        tokens += tokenize(index.sentence_text(sentence - 1))
+    return overlap.words(tokens) >= FURTHER_MIN_OVERLAP
 
 
 def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:

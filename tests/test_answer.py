@@ -355,3 +355,18 @@ def test_a_neighbour_taken_into_a_quote_does_not_pull_in_another(tmp_path):
     result = answer("What does Kabul want to build on the Helmand River?", index_dir=index)
     lead = result.citations[0].quote
     assert "new dam" in lead and "rival schools" not in lead
+
+
+def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
+    index_dir = one_document_index(
+        tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
+                  "Uzbekistan sells electricity to northern Afghanistan.\n\n"
+                  "The Helmand River feeds the Hamun Lake in Iran.\n")
+    index = load_index(index_dir, Settings().model_name)
+    text = [index.sentence_text(i) for i in range(len(index.spans.sent_doc))]
+    ranked = [Evidence(s, int(index.spans.sent_chunk[s]), score) for s, score in ((0, 0.9), (1, 0.8), (2, 0.7))]
+    result = compose(index, "Why do Iran and the Taliban dispute the Helmand River?", ranked, threshold=0.5,
+                     max_citations=3, reason=False)
+    assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
+    assert compose(index, "Why?", [Evidence(e.sentence, e.chunk, e.score) for e in ranked], threshold=0.5,
+                   max_citations=3, reason=False).citations[1].quote == text[1]  # no words to hold
