@@ -296,16 +296,19 @@ def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
         "Tehreek Taliban Pakistan attacks on police in Pakistan have doubled since 2021."]
 
 
+def scored_sentences(tmp_path, document: str, scores: dict[int, float]):
+    """An index of one document, its sentences, and evidence for the sentences given their scores."""
+    index = load_index(one_document_index(tmp_path, document), Settings().model_name)
+    text = [index.sentence_text(i) for i in range(len(index.spans.sent_doc))]
+    return index, text, [Evidence(s, int(index.spans.sent_chunk[s]), score) for s, score in scores.items()]
+
+
 def test_a_neighbour_of_a_chosen_quote_widens_it_instead_of_taking_a_citation(tmp_path):
-    index_dir = one_document_index(
+    index, text, ranked = scored_sentences(
         tmp_path, "Iran and the Taliban dispute the Helmand River. Tehran wants more water each summer.\n\n"
                   "Russia removed the Taliban from its terror list in 2024. Moscow hopes for trade with Kabul.\n\n"
-                  "Uzbekistan sells electricity to northern Afghanistan.\n")
-    index = load_index(index_dir, Settings().model_name)
-    text = [index.sentence_text(i) for i in range(len(index.spans.sent_doc))]
+                  "Uzbekistan sells electricity to northern Afghanistan.\n", {0: 0.9, 2: 0.8, 3: 0.7, 4: 0.6})
     assert len(text) == 5
-    ranked = [Evidence(s, int(index.spans.sent_chunk[s]), score)
-              for s, score in ((0, 0.9), (2, 0.8), (3, 0.7), (4, 0.6))]
     result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
     assert [c.quote for c in result.citations] == [text[0], f"{text[2]} {text[3]}", text[4]]
 
@@ -358,13 +361,10 @@ def test_a_neighbour_taken_into_a_quote_does_not_pull_in_another(tmp_path):
 
 
 def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
-    index_dir = one_document_index(
+    index, text, ranked = scored_sentences(
         tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
                   "Uzbekistan sells electricity to northern Afghanistan.\n\n"
-                  "The Helmand River feeds the Hamun Lake in Iran.\n")
-    index = load_index(index_dir, Settings().model_name)
-    text = [index.sentence_text(i) for i in range(len(index.spans.sent_doc))]
-    ranked = [Evidence(s, int(index.spans.sent_chunk[s]), score) for s, score in ((0, 0.9), (1, 0.8), (2, 0.7))]
+                  "The Helmand River feeds the Hamun Lake in Iran.\n", {0: 0.9, 1: 0.8, 2: 0.7})
     result = compose(index, "Why do Iran and the Taliban dispute the Helmand River?", ranked, threshold=0.5,
                      max_citations=3, reason=False)
     assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
