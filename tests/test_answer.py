@@ -10,7 +10,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.compose import compose, first_quote
+from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, unknown_names
@@ -216,12 +216,14 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
 
 
 def test_a_pronoun_is_looked_for_in_the_last_lead_quote_not_in_every_quote(built):
-    """The first answer's second quote is about Mullah Baradar; "he" is Mujahid, named in the first."""
+    """A reply whose second quote is about Mullah Baradar; "he" is Mujahid, named in the first."""
     _, index = built
     first = "Who is Zabihullah Mujahid?"
     a1 = answer(first, index_dir=index)
-    assert "Zabihullah Mujahid" in a1.citations[0].quote and "Baradar" in a1.answer
-    history = [{"role": "user", "content": first}, {"role": "assistant", "content": a1.answer}]
+    baradar = answer("Who is Mullah Baradar?", index_dir=index).citations[0].quote
+    assert "Zabihullah Mujahid" in a1.citations[0].quote and "Baradar" in baradar
+    reply = f"“{escape_markdown(a1.citations[0].quote)}” [1] “{escape_markdown(baradar)}” [2]"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply}]
     a2 = answer("What did he say about Russia?", history, index_dir=index)
     assert a2.grounded and "will open the way" in a2.citations[0].quote
     assert not any("Baradar" in c.quote for c in a2.citations)
