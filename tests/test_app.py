@@ -119,12 +119,12 @@ def _open_chat(browser, url: str):
 
 
 def _ask(page, question: str, wait_for: str):
+    before = page.locator(wait_for).count()  # counted before sending: a fast reply must not be counted in
     page.fill("#qa-input textarea", question)
     page.click("#qa-send")
     try:
         page.wait_for_function(
-            "([sel, n]) => document.querySelectorAll(sel).length > n",
-            arg=[wait_for, page.locator(wait_for).count()], timeout=60_000)
+            "([sel, n]) => document.querySelectorAll(sel).length > n", arg=[wait_for, before], timeout=60_000)
     except PlaywrightTimeout as exc:  # say what the page showed instead
         raise AssertionError(f"no {wait_for} after asking {question!r}; the page shows: "
                              f"{page.locator('body').inner_text()[:1500]!r}") from exc
