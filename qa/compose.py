@@ -185,7 +185,8 @@ def _citation(index: IndexData, n: int, e: Evidence, start: int, end: int) -> Ci
     chunk = index.chunk(e.chunk)  # the quote may lie just across its boundary: the passage takes in both
     p_start, p_end = min(chunk.start, start), max(chunk.end, end)
     return Citation(
-        n=n, doc_id=doc.doc_id, title=doc.title, authors=list(doc.authors), date=doc.date, source=doc.source,
+        n=n, doc_id=doc.doc_id, title=doc.title, authors=list(doc.authors), date=doc.date,
+        publisher=doc.publisher, source=doc.source,
         quote=doc.text[start:end], start=start, end=end,
         passage=doc.text[p_start:p_end], passage_start=p_start, passage_end=p_end,
         score=round(float(np.float64(e.score)), 4),

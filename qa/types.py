@@ -54,6 +54,7 @@ class Citation:
     title: str
     authors: list[str]
     date: str
+    publisher: str  # who published it; the byline when no author is named
     source: str
     quote: str
     start: int

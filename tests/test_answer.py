@@ -17,6 +17,7 @@ from qa.evidence import Evidence, Overlap, unknown_names
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.retrieve import sentence_ranking
+from ui.render import byline
 
 
 def check_citations(result: Answer, index_dir) -> None:
@@ -338,6 +339,17 @@ def test_cli_ask_text_and_json(built):
     assert data["grounded"] and data["citations"][0]["quote"] in proc.stdout
     proc = run_cli("ask", "", "--index", str(index))
     assert proc.returncode == 2 and "empty" in proc.stderr
+
+
+def test_a_source_without_named_authors_is_credited_to_its_publisher(built):
+    _, index = built
+    question = "Which al-Qaeda leader did the Taliban host during the Doha talks?"
+    lead = answer(question, index_dir=index).citations[0]
+    assert lead.authors == [] and lead.publisher == "The Soufan Center"
+    assert "Asim Umar" in lead.quote
+    proc = run_cli("ask", question, "--index", str(index))
+    assert proc.returncode == 0 and "— The Soufan Center, 2021" in proc.stdout
+    assert byline(lead.to_dict()).startswith("The Soufan Center · 2021")
 
 
 def test_one_answering_sentence_inside_a_chunk_about_something_else_is_retrieved(tmp_path):

@@ -15,7 +15,7 @@ def esc(text: str) -> str:
 
 
 def byline(c) -> str:
-    authors = ", ".join(c["authors"]) if c["authors"] else "Author not stated"
+    authors = ", ".join(c["authors"]) or c["publisher"] or "Author not stated"
     return f"{esc(authors)} · {esc(c['date'] or 'undated')}"
 
 
