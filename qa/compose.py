@@ -6,12 +6,13 @@ import re
 
 import numpy as np
 
-from qa.evidence import _CAUSAL, Evidence, Overlap, holds_answer_type
+from qa.evidence import _CAUSAL, Evidence, Overlap, holds_answer_type, lacks_asked_count
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
+NO_COUNT = "The passages nearest to it give no figure."
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
@@ -45,16 +46,25 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     names in the question that no source mentions, which rule out an answer; `words` are what sentences
     were matched with (default: the question)."""
     if unknown or not evidence or evidence[0].score < threshold:
-        related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in
-                   enumerate(evidence[:3], start=1)]
-        return Answer(question, _not_in_sources(unknown or []), grounded=False, related=related)
+        return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason)
     chosen = _choose(index, evidence, max_citations, Overlap(index, words or question))
     spans = _quote_spans(index, chosen, reason)
+    if lacks_asked_count(_text(index, chosen[0], spans[0]), question):
+        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
+
+
+def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
+    related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:3], 1)]
+    return Answer(question, message, grounded=False, related=related)
+
+
+def _text(index: IndexData, e: Evidence, span: tuple[int, int]) -> str:
+    return index.documents[int(index.spans.sent_doc[e.sentence])].text[span[0]:span[1]]
 
 
 def _not_in_sources(unknown: list[str]) -> str:

@@ -36,6 +36,18 @@ _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|te
                          r"million|billion|percent)\b", re.I)
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
                        r"october|november|december)\b|\bcentury\b", re.I)
+# A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
+# may give; before a noun it asks for an amount.
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|were|do|does|did|will|would|"
+                    r"can|could|should|may|might)\b)|\bwhat (percentage|percent|number|proportion|share|amount)\b",
+                    re.I)
+_YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|late|mid|january|february|march|"
+                   r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
+                   re.I)
+# A figure ("several" is none; "one" mostly means "a certain": "one of the reasons").
+_QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
+                       r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
+                       r"quadrupled?|none|zero)\b", re.I)
 _CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
                      r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
                      r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
@@ -228,6 +240,12 @@ _TYPE_CUES = {  # does a text hold what each answer type asks for?
 def holds_answer_type(text: str, question: str) -> bool:
     """Whether `text` has what the question's answer type asks for (a number for "how many", ...)."""
     return any(_TYPE_CUES[kind](text, question) for kind in question_types(question))
+
+
+def lacks_asked_count(text: str, question: str) -> bool:
+    """Whether the question asks for a count or amount ("how many", "what share") and `text` gives none.
+    A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"."""
+    return bool(_COUNT.search(question)) and not _QUANTITY.search(_YEAR.sub(" ", text))
 
 
 _POSSESSIVE = re.compile(r"['’]s$")

@@ -13,7 +13,7 @@ from qa.abbreviations import Glossary, spell_out
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap, unknown_names
+from qa.evidence import Evidence, Overlap, lacks_asked_count, unknown_names
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.retrieve import sentence_ranking
@@ -85,6 +85,29 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     result = answer("What did the Taliban's envoy say in Reykjavik about the talks?", index_dir=index)
     assert result.grounded is False and result.citations == [] and result.related
     assert "No source mentions “Reykjavik”" in result.answer
+
+
+@pytest.mark.parametrize(("question", "text", "lacks"), [
+    ("How many trucks were seized in 2022?", "The seizure of Tajik trucks in 2022 created hostility.", True),
+    ("How much aid was sent?", "Several sides met in June 2023; one of them declined.", True),
+    ("How many people were killed?", "It killed at least 143 people.", False),
+    ("How many guests came?", "The dinner was attended by 2000 guests.", False),
+    ("How many partners does it have?", "The three main partners share it.", False),
+    ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
+    ("How much has ISKP grown?", "It has grown a great deal.", False),  # a degree, which words may give
+    ("Why did Russia delist the Taliban?", "It needs a dialogue.", False),
+])
+def test_a_count_question_needs_a_figure(question, text, lacks):
+    assert lacks_asked_count(text, question) is lacks
+
+
+def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built):
+    _, index = built
+    result = answer("How many soldiers does Uzbekistan keep on the Afghan border?", index_dir=index)
+    assert result.grounded is False and result.citations == [] and result.related
+    assert "give no figure" in result.answer
+    result = answer("How many people were killed in the Crocus City attack?", index_dir=index)
+    assert result.grounded and "143" in result.citations[0].quote
 
 
 def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknown(built):
