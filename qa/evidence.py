@@ -9,12 +9,14 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from lemminflect import getAllLemmas
 
 from qa.abbreviations import spelt_out
 from qa.index_format import IndexData
@@ -305,4 +307,84 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     ranker = load_ranker()
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
-    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
+    ranked = [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
+    return prefer_same_holder(index, question, ranked)
+
+
+HOLDER_KEEP = 0.8  # a sentence naming the asked holder may lead if it scores this share of the best one
+
+
+def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
+    """Lead with a sentence that gives the question's role to the holder asked about, when the best one
+    gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
+    "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
+    asked = {(holder, stem) for holder, word, stem in _attributions(question) if _office(word)}
+    if not asked or not ranked:
+        return ranked
+    if _holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
+        return ranked
+    for i, e in enumerate(ranked[1:], start=1):
+        if e.score < HOLDER_KEEP * ranked[0].score:
+            break
+        if _holder_fit(index.sentence_text(e.sentence), asked) > 0:
+            return [e, *ranked[:i], *ranked[i + 1:]]
+    return ranked
+
+
+def _holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]]) -> int:
+    """+1 if the text gives an asked role to its holder, -1 if only to others, 0 if it says neither."""
+    given: dict[str, list[tuple[str, ...]]] = {}
+    for holder, _, stem in _attributions(text):
+        given.setdefault(stem, []).append(holder)
+    fits = [any(_same_holder(h, g) for g in given[role]) for h, role in asked if role in given]
+    return 1 if any(fits) else -1 if fits else 0
+
+
+def _office(word: str) -> bool:
+    """A word that can name one holder's post ("spokesman", "foreign [minister]"): a singular noun or an
+    adjective, not a verb ("Iran using") or a plural that many share ("Afghan refugees")."""
+    lemmas = getAllLemmas(word)
+    return not word[:1].isupper() and ("ADJ" in lemmas or lemmas.get("NOUN", ("",))[0] == word)
+
+
+@lru_cache(maxsize=65536)
+def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """(holder, word, stem of word) for each content word written right after a run of names, the holder
+    being that run's words: "Kremlin spokesman", "Iran's foreign minister", "Newcastle International
+    Airport". A possessive ends a run."""
+    out = []
+    run: list[str] = []
+    prev = None
+    for word in LETTER_WORD.finditer(text):
+        joined = prev is not None and text[prev.end():word.start()].isspace()
+        if run and joined and not is_stop_word(word[0].lower()) and _stem_of(word[0]):
+            out.append((tuple(run), word[0], _stem_of(word[0])))
+        if _is_name(text, word):
+            continues = run and joined and not _POSSESSIVE.search(prev[0])
+            run = [*run, _POSSESSIVE.sub("", word[0]).lower()] if continues else [_POSSESSIVE.sub("", word[0]).lower()]
+        else:
+            run = []
+        prev = word
+    return tuple(out)
+
+
+def _is_name(text: str, word: re.Match) -> bool:
+    """A capitalised word that is no stop word; opening a sentence, only one no dictionary knows ("Kremlin
+    spokesman ...", not "Other words ...")."""
+    if not word[0][:1].isupper() or is_stop_word(word[0].lower()):
+        return False
+    before = text[:word.start()].rstrip()
+    return bool(before) and before[-1] not in ".!?:\"“" or not getAllLemmas(word[0].lower())
+
+
+@lru_cache(maxsize=65536)
+def _stem_of(word: str) -> str:
+    stems = tokenize(word)
+    return stems[0] if stems else ""
+
+
+def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two holders share a word, spelt alike: "iran" and "iranian", "china" and "chinese", not
+    "iran" and "iraq"."""
+    return any(x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)
+               for x in a for y in b)

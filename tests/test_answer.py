@@ -13,7 +13,7 @@ from qa.abbreviations import Glossary, spell_out
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap, lacks_asked_count, unknown_names
+from qa.evidence import Evidence, Overlap, lacks_asked_count, prefer_same_holder, unknown_names
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.retrieve import sentence_ranking
@@ -395,6 +395,25 @@ def test_a_neighbour_taken_into_a_quote_does_not_pull_in_another(tmp_path):
     result = answer("What does Kabul want to build on the Helmand River?", index_dir=index)
     lead = result.citations[0].quote
     assert "new dam" in lead and "rival schools" not in lead
+
+
+def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
+    """"The Taliban spokesman" is not the Kremlin's; "Iran's foreign minister" is the Iranian one."""
+    index, text, ranked = scored_sentences(
+        tmp_path, "Kremlin spokesman Dmitry Peskov said talks would go on.\n\n"
+                  "Taliban spokesman Zabihullah Mujahid said the step builds trust.\n\n"
+                  "The Taliban’s foreign minister met exiles in Tehran.\n\n"
+                  "The Iranian foreign minister said the Taliban should not dominate.\n",
+        {0: 0.8, 1: 0.7, 2: 0.8, 3: 0.7})
+
+    def lead(question, first, second):
+        return text[prefer_same_holder(index, question, [ranked[first], ranked[second]])[0].sentence]
+    assert lead("How did the Taliban spokesman react?", 0, 1) == text[1]
+    assert lead("What did Iran's foreign minister say?", 2, 3) == text[3]
+    assert lead("What did the Kremlin spokesman say?", 0, 1) == text[0]
+    assert lead("How did the spokesman react?", 0, 1) == text[0]  # no holder asked about
+    too_far = [ranked[0], Evidence(ranked[1].sentence, ranked[1].chunk, 0.3)]
+    assert text[prefer_same_holder(index, "How did the Taliban spokesman react?", too_far)[0].sentence] == text[0]
 
 
 def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
