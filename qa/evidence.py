@@ -46,7 +46,8 @@ _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|late|mid|january|february|march|"
                    r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
                    re.I)
-# A figure ("several" is none; "one" mostly means "a certain": "one of the reasons").
+# A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets
+# ("several" is no figure; "one" mostly means "a certain": "one of the reasons").
 _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
                        r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
                        r"quadrupled?|none|zero)\b", re.I)
@@ -374,7 +375,8 @@ def _is_name(text: str, word: re.Match) -> bool:
     if not word[0][:1].isupper() or is_stop_word(word[0].lower()):
         return False
     before = text[:word.start()].rstrip()
-    return bool(before) and before[-1] not in ".!?:\"“" or not getAllLemmas(word[0].lower())
+    opens_sentence = not before or before[-1] in ".!?:\"“"
+    return not opens_sentence or not getAllLemmas(word[0].lower())
 
 
 @lru_cache(maxsize=65536)
