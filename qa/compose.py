@@ -51,9 +51,9 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
         evidence = _lead_with_news(index, evidence, last_lead, question, reason)
     chosen = _choose(index, evidence, max_citations, Overlap(index, words or question))
     spans = _quote_spans(index, chosen, reason)
-    if lacks_asked_count(_quote_text(index, chosen[0], spans[0]), question):
-        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
+    if lacks_asked_count(citations[0].quote, question):
+        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
 
@@ -61,10 +61,6 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
     related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:3], 1)]
     return Answer(question, message, grounded=False, related=related)
-
-
-def _quote_text(index: IndexData, e: Evidence, span: tuple[int, int]) -> str:
-    return index.documents[int(index.spans.sent_doc[e.sentence])].text[span[0]:span[1]]
 
 
 def _not_in_sources(unknown: list[str]) -> str:
