@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from qa.lexical import tokenize
+from qa.names import name_words
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -16,7 +17,6 @@ _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what 
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
 _ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliated?|response|reaction|outcome|"
                        r"results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
-_NAME = re.compile(r"(?<!^)\b[A-Z][\w-]+")  # a capitalised word past the first
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
 TOPIC_TURNS = 3
@@ -27,7 +27,7 @@ def is_follow_up(question: str) -> bool:
     few content words and no name ("Why?", "How so?"; but "Who is Mujahid?" names its own subject)."""
     if _ANAPHORA.search(question) or _CONTINUATION.match(question) or _ELLIPSIS.search(question):
         return True
-    return len(tokenize(question)) <= 2 and not _NAME.search(question.strip())
+    return len(tokenize(question)) <= 2 and not name_words(question)
 
 
 def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> tuple[str, str]:
@@ -48,7 +48,7 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> t
     query = " ".join(p for p in (question, topic, last_answer) if p)
     if _CONTINUATION.match(question) or not (tokenize(question) or pointing):
         return query, question
-    return query, " ".join([question, *_NAME.findall(topic)])
+    return query, " ".join([question, *name_words(topic)])
 
 
 def _topic(history: list[dict]) -> str:

@@ -9,18 +9,17 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from lemminflect import getAllLemmas
 
 from qa.abbreviations import spelt_out
 from qa.index_format import IndexData
-from qa.lexical import LETTER_WORD, is_stop_word, tokenize
+from qa.lexical import LETTER_WORD, tokenize
+from qa.names import asked_posts, has_new_name, holder_fit
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -56,7 +55,6 @@ _CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|
                      r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
                      r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"
                      r"(?:caused|triggered|sparked|prompted) by)\b", re.I)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
 
@@ -226,16 +224,11 @@ def _header_tokens(header: str) -> list[str]:
     return tokenize(header)
 
 
-def _has_new_name(text: str, question: str) -> bool:
-    q = question.lower()
-    return any(m.group().lower() not in q for m in _CAPITALISED.finditer(text))
-
-
 _TYPE_CUES = {  # does a text hold what each answer type asks for?
     "number": lambda text, question: bool(_HAS_NUMBER.search(text)),
     "date": lambda text, question: bool(_HAS_DATE.search(text)),
-    "person": _has_new_name,
-    "place": _has_new_name,
+    "person": has_new_name,
+    "place": has_new_name,
     "reason": lambda text, question: bool(_CAUSAL.search(text)),
 }
 
@@ -249,42 +242,6 @@ def lacks_asked_count(text: str, question: str) -> bool:
     """Whether the question asks for a count or amount ("how many", "what share") and `text` gives none.
     A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"."""
     return bool(_COUNT.search(question)) and not _QUANTITY.search(_YEAR.sub(" ", text))
-
-
-_POSSESSIVE = re.compile(r"['’]s$")
-
-
-def unknown_names(index: IndexData, question: str) -> list[str]:
-    """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
-    spelt a little differently. Such a question cannot be answered from the sources, whatever else
-    they say about its topic. A name is a run of capitalised words, not opening a sentence; acronyms
-    are left out (the text may spell them out), and so are title-cased questions ("Why Did Russia
-    Delist The Taliban?": a capitalised stop word gives them away, not the share of capitals, which
-    is high in "Who is Sirajuddin Haqqani?" too)."""
-    words = list(LETTER_WORD.finditer(question))
-    capitalised = [w[0][:1].isupper() for w in words]
-    if any(cap and is_stop_word(w[0]) for w, cap in zip(words[1:], capitalised[1:])):
-        return []
-    names: list[list[str]] = []
-    last = None  # the previous name word, which a name word right after it continues
-    for w, cap in zip(words, capitalised):
-        before = question[:w.start()].rstrip()
-        if not cap or not before or before[-1] in ".!?:" or not w[0][1:2].islower():
-            continue
-        if last is not None and question[last.end():w.start()].isspace():
-            names[-1].append(w[0])
-        else:
-            names.append([w[0]])
-        last = w
-    return [_POSSESSIVE.sub("", " ".join(n)) for n in names if not all(_known(index, word) for word in n)]
-
-
-def _known(index: IndexData, word: str) -> bool:
-    """Whether the corpus has `word`, or a word it probably misspells. A stop word ("The Hague") is no
-    evidence either way."""
-    lexical = index.sentence_lexical
-    stems = lexical.query_tokens(word)
-    return not stems or any(t in lexical.idf for t in stems)
 
 
 def sentence_features(index: IndexData, question: str, query: str, query_vec: np.ndarray,
@@ -319,74 +276,14 @@ def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) 
     """Lead with a sentence that gives the question's role to the holder asked about, when the best one
     gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
     "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
-    asked = {(holder, stem) for holder, word, stem in _attributions(question) if _office(word)}
+    asked = asked_posts(question)
     if not asked or not ranked:
         return ranked
-    if _holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
+    if holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
         return ranked
     for i, e in enumerate(ranked[1:], start=1):
         if e.score < HOLDER_KEEP * ranked[0].score:
             break
-        if _holder_fit(index.sentence_text(e.sentence), asked) > 0:
+        if holder_fit(index.sentence_text(e.sentence), asked) > 0:
             return [e, *ranked[:i], *ranked[i + 1:]]
     return ranked
-
-
-def _holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]]) -> int:
-    """+1 if the text gives an asked role to its holder, -1 if only to others, 0 if it says neither."""
-    given: dict[str, list[tuple[str, ...]]] = {}
-    for holder, _, stem in _attributions(text):
-        given.setdefault(stem, []).append(holder)
-    fits = [any(_same_holder(h, g) for g in given[role]) for h, role in asked if role in given]
-    return 1 if any(fits) else -1 if fits else 0
-
-
-def _office(word: str) -> bool:
-    """A word that can name one holder's post ("spokesman", "foreign [minister]"): a singular noun or an
-    adjective, not a verb ("Iran using") or a plural that many share ("Afghan refugees")."""
-    lemmas = getAllLemmas(word)
-    return not word[:1].isupper() and ("ADJ" in lemmas or lemmas.get("NOUN", ("",))[0] == word)
-
-
-@lru_cache(maxsize=65536)
-def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
-    """(holder, word, stem of word) for each content word written right after a run of names, the holder
-    being that run's words: "Kremlin spokesman", "Iran's foreign minister", "Newcastle International
-    Airport". A possessive ends a run."""
-    out = []
-    run: list[str] = []
-    prev = None
-    for word in LETTER_WORD.finditer(text):
-        joined = prev is not None and text[prev.end():word.start()].isspace()
-        if run and joined and not is_stop_word(word[0].lower()) and _stem_of(word[0]):
-            out.append((tuple(run), word[0], _stem_of(word[0])))
-        if _is_name(text, word):
-            continues = run and joined and not _POSSESSIVE.search(prev[0])
-            run = [*run, _POSSESSIVE.sub("", word[0]).lower()] if continues else [_POSSESSIVE.sub("", word[0]).lower()]
-        else:
-            run = []
-        prev = word
-    return tuple(out)
-
-
-def _is_name(text: str, word: re.Match) -> bool:
-    """A capitalised word that is no stop word; opening a sentence, only one no dictionary knows ("Kremlin
-    spokesman ...", not "Other words ...")."""
-    if not word[0][:1].isupper() or is_stop_word(word[0].lower()):
-        return False
-    before = text[:word.start()].rstrip()
-    opens_sentence = not before or before[-1] in ".!?:\"“"
-    return not opens_sentence or not getAllLemmas(word[0].lower())
-
-
-@lru_cache(maxsize=65536)
-def _stem_of(word: str) -> str:
-    stems = tokenize(word)
-    return stems[0] if stems else ""
-
-
-def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two holders share a word, spelt alike: "iran" and "iranian", "china" and "chinese", not
-    "iran" and "iraq"."""
-    return any(x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)
-               for x in a for y in b)

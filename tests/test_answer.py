@@ -13,9 +13,10 @@ from qa.abbreviations import Glossary, spell_out
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap, lacks_asked_count, prefer_same_holder, unknown_names
+from qa.evidence import Evidence, Overlap, lacks_asked_count, prefer_same_holder
 from qa.index_format import load_index
 from qa.lexical import tokenize
+from qa.names import name_words, unknown_names
 from qa.retrieve import sentence_ranking
 from ui.render import byline
 
@@ -118,11 +119,21 @@ def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknow
     assert unknown_names(data, "Why Did Russia Delist The Taliban?") == []  # title case: no telling names
     assert unknown_names(data, "Did the TAPI pipeline matter to The Taliban?") == []
     assert unknown_names(data, "Did Russia talk to the Taliban? Delisting followed.") == []  # opens a sentence
+    assert unknown_names(data, "Hwo did Russia delist the Taliban?") == []  # a typo, not a name
     assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
         "North Korea", "Reykjavik"]
     assert unknown_names(data, "Who is Sirajuddin Haqqani?") == ["Sirajuddin Haqqani"]  # many capitals, no title
     result = answer("How many people were killed in the Crokus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Kremlin spokesman Dmitry Peskov said so.", ["Kremlin", "Dmitry", "Peskov"]),  # an opening no dictionary knows
+    ("Other states followed. The Taliban did not.", ["Taliban"]),  # openings and stop words are no names
+    ("Iran's foreign minister met ISKP's rivals in intra-Afghan talks.", ["Iran", "ISKP"]),
+])
+def test_names_are_capitalised_words_that_are_no_stop_words_or_ordinary_sentence_openings(text, names):
+    assert name_words(text) == names
 
 
 def test_misspelt_names_find_what_the_right_spelling_finds(built):

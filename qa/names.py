@@ -1,0 +1,133 @@
+"""Names in questions and sentences: which words are names, which names no source mentions, and who
+holds which post ("Kremlin spokesman", "Iran's foreign minister")."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
+
+from qa.index_format import IndexData
+from qa.lexical import LETTER_WORD, is_stop_word, tokenize
+
+_POSSESSIVE = re.compile(r"['’]s$")
+_SENTENCE_OPENERS = ".!?:\"“"
+
+
+def is_name(text: str, word: re.Match) -> bool:
+    """Whether `word` (a LETTER_WORD match in `text`) is a name: capitalised and no stop word; opening a
+    sentence, only one no dictionary knows ("Kremlin spokesman ...", not "Other words ...")."""
+    if not word[0][:1].isupper() or is_stop_word(word[0]):
+        return False
+    return not _opens_sentence(text, word) or not getAllLemmas(word[0].lower())
+
+
+def _opens_sentence(text: str, word: re.Match) -> bool:
+    before = text[:word.start()].rstrip()
+    return not before or before[-1] in _SENTENCE_OPENERS
+
+
+def name_runs(text: str) -> list[list[re.Match]]:
+    """The names in `text`: runs of name words with only spaces between them, a possessive ending a run
+    ("Iran's foreign minister", "Newcastle International Airport")."""
+    runs: list[list[re.Match]] = []
+    prev = None
+    for word in LETTER_WORD.finditer(text):
+        if not is_name(text, word):
+            prev = None
+            continue
+        joined = prev is not None and text[prev.end():word.start()].isspace() and not _POSSESSIVE.search(prev[0])
+        if joined:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        prev = word
+    return runs
+
+
+def name_words(text: str) -> list[str]:
+    """The words of `text` that are names, possessives dropped."""
+    return [_POSSESSIVE.sub("", w[0]) for run in name_runs(text) for w in run]
+
+
+def has_new_name(text: str, question: str) -> bool:
+    """Whether `text` names someone or something the question does not."""
+    q = question.lower()
+    return any(w.lower() not in q for w in name_words(text))
+
+
+def unknown_names(index: IndexData, question: str) -> list[str]:
+    """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
+    spelt a little differently. Such a question cannot be answered from the sources, whatever else
+    they say about its topic. Left out: acronyms (the text may spell them out), a sentence's opening
+    word ("Hwo did ..." is a typo, not a name), and title-cased questions ("Why Did Russia Delist The
+    Taliban?": a capitalised stop word gives them away, not the share of capitals, which is high in
+    "Who is Sirajuddin Haqqani?" too)."""
+    words = list(LETTER_WORD.finditer(question))
+    if any(w[0][:1].isupper() and is_stop_word(w[0]) for w in words[1:]):
+        return []
+    names = []
+    for run in name_runs(question):
+        kept = [w[0] for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
+        if kept and not all(_known(index, word) for word in kept):
+            names.append(_POSSESSIVE.sub("", " ".join(kept)))
+    return names
+
+
+def _known(index: IndexData, word: str) -> bool:
+    """Whether the corpus has `word`, or a word it probably misspells."""
+    lexical = index.sentence_lexical
+    return any(t in lexical.idf for t in lexical.query_tokens(word))
+
+
+def asked_posts(question: str) -> set[tuple[tuple[str, ...], str]]:
+    """(holder, stem of post) for each post the question gives a holder: "the Taliban spokesman"."""
+    return {(holder, stem) for holder, word, stem in _attributions(question) if _office(word)}
+
+
+def holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]]) -> int:
+    """+1 if the text gives an asked post to its holder, -1 if only to others, 0 if it says neither."""
+    given: dict[str, list[tuple[str, ...]]] = {}
+    for holder, _, stem in _attributions(text):
+        given.setdefault(stem, []).append(holder)
+    fits = [any(_same_holder(h, g) for g in given[post]) for h, post in asked if post in given]
+    return 1 if any(fits) else -1 if fits else 0
+
+
+def _office(word: str) -> bool:
+    """A word that can name one holder's post ("spokesman", "foreign [minister]"): a singular noun or an
+    adjective, not a verb ("Iran using") or a plural that many share ("Afghan refugees")."""
+    lemmas = getAllLemmas(word)
+    return not word[:1].isupper() and ("ADJ" in lemmas or lemmas.get("NOUN", ("",))[0] == word)
+
+
+@lru_cache(maxsize=65536)
+def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """(holder, word, stem of word) for each content word written right after a name word, the holder
+    being the name's words up to there: "Kremlin spokesman", "Iran's foreign minister", "Newcastle
+    International Airport" (both "Newcastle" and "Newcastle International" hold a post)."""
+    out = []
+    for run in name_runs(text):
+        for i, name in enumerate(run):
+            after = run[i + 1] if i + 1 < len(run) else LETTER_WORD.search(text, name.end())
+            if after is None or not text[name.end():after.start()].isspace() or is_stop_word(after[0]):
+                continue
+            stem = _stem_of(after[0])
+            if stem:
+                out.append((tuple(_POSSESSIVE.sub("", w[0]).lower() for w in run[:i + 1]), after[0], stem))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _stem_of(word: str) -> str:
+    stems = tokenize(word)
+    return stems[0] if stems else ""
+
+
+def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two holders share a word, spelt alike: "iran" and "iranian", "china" and "chinese", not
+    "iran" and "iraq"."""
+    return any(x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)
+               for x in a for y in b)
