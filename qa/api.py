@@ -11,9 +11,10 @@ from pathlib import Path
 
 from qa import conversation
 from qa.abbreviations import spell_out
+from qa.answer_types import question_types
 from qa.compose import compose, first_quote
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, load_ranker, question_types, score_sentences
+from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.index_format import IndexData, build_id, load_index
 from qa.names import unknown_names
 from qa.retrieve import Candidate, retrieve

@@ -6,7 +6,8 @@ import re
 
 import numpy as np
 
-from qa.evidence import _CAUSAL, Evidence, Overlap, holds_answer_type, lacks_asked_count
+from qa.answer_types import CAUSAL, holds_answer_type, lacks_asked_count
+from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.types import Answer, Citation
@@ -150,7 +151,7 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
     spans = []
     for i, e in enumerate(chosen):
         ids = {e.sentence} | e.merged
-        if reason and i == 0 and not any(_CAUSAL.search(index.sentence_text(s)) for s in ids):
+        if reason and i == 0 and not any(CAUSAL.search(index.sentence_text(s)) for s in ids):
             extra = _reason_neighbour(index, min(ids), max(ids), used)
             if extra is not None:
                 ids.add(extra)
@@ -167,7 +168,7 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
 def _reason_neighbour(index: IndexData, first: int, last: int, used: set[int]) -> int | None:
     options = [nb for nb, anchor in ((last + 1, last), (first - 1, first))
                if nb not in used and _same_paragraph(index, anchor, nb)]
-    causal = [nb for nb in options if _CAUSAL.search(index.sentence_text(nb))]
+    causal = [nb for nb in options if CAUSAL.search(index.sentence_text(nb))]
     if causal:
         return causal[0]
     return options[0] if options and options[0] == last + 1 else None

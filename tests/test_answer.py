@@ -10,10 +10,11 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
+from qa.answer_types import lacks_asked_count
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap, lacks_asked_count, prefer_same_holder
+from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names

@@ -1,0 +1,65 @@
+"""What a question asks for (a number, a date, a name, a place, a cause) and whether a text gives it.
+General cues of English, shared by the ranker's features and the rules that shape an answer."""
+
+from __future__ import annotations
+
+import re
+
+from qa.names import has_new_name
+
+_QTYPES = {
+    "number": re.compile(r"\bhow (many|much|long|old|far|large|big|often|high)\b|\bwhat (percentage|percent|"
+                         r"number|proportion|share|amount)\b", re.I),
+    "date": re.compile(r"\bwhen\b|\bwhat (year|date|month|day|time|century|decade|period)\b|\bwhich year\b", re.I),
+    "person": re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.I),
+    "place": re.compile(r"\bwhere\b|\bwhich (country|countries|city|province|region|state|place)\b", re.I),
+    "reason": re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (caused|led to|prompted|motivated|drove)\b|"
+                         r"\bhow come\b|\breasons?\b|\bmotivations?\b", re.I),
+}
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
+                         r"million|billion|percent)\b", re.I)
+_HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
+                       r"october|november|december)\b|\bcentury\b", re.I)
+# A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
+# may give; before a noun it asks for an amount.
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|were|do|does|did|will|would|"
+                    r"can|could|should|may|might)\b)|\bwhat (percentage|percent|number|proportion|share|amount)\b",
+                    re.I)
+_YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|late|mid|january|february|march|"
+                   r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
+                   re.I)
+# A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets
+# ("several" is no figure; "one" mostly means "a certain": "one of the reasons").
+_QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
+                       r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
+                       r"quadrupled?|none|zero)\b", re.I)
+CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
+                    r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
+                    r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
+                    r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"
+                    r"(?:caused|triggered|sparked|prompted) by)\b", re.I)
+
+
+def question_types(question: str) -> set[str]:
+    """The kinds of answer the question asks for ("number", "date", "person", "place", "reason")."""
+    return {name for name, pattern in _QTYPES.items() if pattern.search(question)}
+
+
+TYPE_CUES = {  # does a text hold what each answer type asks for?
+    "number": lambda text, question: bool(_HAS_NUMBER.search(text)),
+    "date": lambda text, question: bool(_HAS_DATE.search(text)),
+    "person": has_new_name,
+    "place": has_new_name,
+    "reason": lambda text, question: bool(CAUSAL.search(text)),
+}
+
+
+def holds_answer_type(text: str, question: str) -> bool:
+    """Whether `text` has what the question's answer type asks for (a number for "how many", ...)."""
+    return any(TYPE_CUES[kind](text, question) for kind in question_types(question))
+
+
+def lacks_asked_count(text: str, question: str) -> bool:
+    """Whether the question asks for a count or amount ("how many", "what share") and `text` gives none.
+    A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"."""
+    return bool(_COUNT.search(question)) and not _QUANTITY.search(_YEAR.sub(" ", text))
