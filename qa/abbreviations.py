@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from qa.lexical import LETTER_WORD
 
@@ -75,13 +77,14 @@ class Glossary:
         return initials if name and _same_name(name, " ".join(words)) else None
 
 
-def spelt_out(question: str, glossary: Glossary) -> dict[str, str]:
+@lru_cache(maxsize=256)  # retrieval, evidence and compose each read one question's abbreviations
+def spelt_out(question: str, glossary: Glossary) -> Mapping[str, str]:
     """Abbreviation -> name, for each abbreviation in the question that the corpus spells out and each
     name in it that the corpus abbreviates ("ISKP" for "Islamic State Khorasan Province"). A question in
     capitals has none."""
     letters = [c for c in question if c.isalpha()]
     if sum(c.isupper() for c in letters) * 2 > len(letters):
-        return {}
+        return MappingProxyType({})
     found = {m.group(): glossary.expand(m.group()) for m in _ABBREVIATION.finditer(question)}
     for run, _ in _capitalised_runs(question):
         taken: set[int] = set()
@@ -90,7 +93,7 @@ def spelt_out(question: str, glossary: Glossary) -> dict[str, str]:
             if short and short not in found and taken.isdisjoint(range(i, j)) and " ".join(run[i:j]) in question:
                 found[short] = " ".join(run[i:j])
                 taken.update(range(i, j))
-    return {short: name for short, name in found.items() if name}
+    return MappingProxyType({short: name for short, name in found.items() if name})
 
 
 def spell_out(question: str, glossary: Glossary) -> str:
