@@ -77,9 +77,11 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
 
 
 def _known(index: IndexData, word: str) -> bool:
-    """Whether the corpus has `word`, or a word it probably misspells."""
+    """Whether the corpus has `word`, or a word it probably misspells. A word questions are not matched
+    by ("Tell", "List") is no evidence either way."""
     lexical = index.sentence_lexical
-    return any(t in lexical.idf for t in lexical.query_tokens(word))
+    stems = lexical.query_tokens(word)
+    return not stems or any(t in lexical.idf for t in stems)
 
 
 def asked_posts(question: str) -> set[tuple[tuple[str, ...], str]]:

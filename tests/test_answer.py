@@ -121,6 +121,7 @@ def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknow
     assert unknown_names(data, "Did the TAPI pipeline matter to The Taliban?") == []
     assert unknown_names(data, "Did Russia talk to the Taliban? Delisting followed.") == []  # opens a sentence
     assert unknown_names(data, "Hwo did Russia delist the Taliban?") == []  # a typo, not a name
+    assert unknown_names(data, "Did Russia List Taliban leaders?") == []  # a word no question is matched by
     assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
         "North Korea", "Reykjavik"]
     assert unknown_names(data, "Who is Sirajuddin Haqqani?") == ["Sirajuddin Haqqani"]  # many capitals, no title
