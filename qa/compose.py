@@ -10,6 +10,7 @@ from qa.answer_types import CAUSAL, holds_answer_type, lacks_asked_count
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.lexical import tokenize
+from qa.names import unmentioned_names
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
@@ -55,6 +56,10 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     if lacks_asked_count(citations[0].quote, question):
         return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
+    unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
+    if unmentioned:
+        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} The passages nearest to it do not mention "
+                                                   f"{_either(unmentioned)}.")
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
 
@@ -67,8 +72,11 @@ def _abstain(index: IndexData, question: str, evidence: list[Evidence], message:
 def _not_in_sources(unknown: list[str]) -> str:
     if not unknown:
         return NOT_IN_SOURCES
-    names = " or ".join(f"“{escape_markdown(name)}”" for name in unknown)
-    return f"{NOT_IN_SOURCES} No source mentions {names}."
+    return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
+
+
+def _either(names: list[str]) -> str:
+    return " or ".join(f"“{escape_markdown(name)}”" for name in names)
 
 
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 
 from lemminflect import getAllLemmas
@@ -61,19 +62,50 @@ def has_new_name(text: str, question: str) -> bool:
 def unknown_names(index: IndexData, question: str) -> list[str]:
     """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
-    they say about its topic. Left out: acronyms (the text may spell them out), a sentence's opening
-    word ("Hwo did ..." is a typo, not a name), and title-cased questions ("Why Did Russia Delist The
-    Taliban?": a capitalised stop word gives them away, not the share of capitals, which is high in
-    "Who is Sirajuddin Haqqani?" too)."""
+    they say about its topic."""
+    return [" ".join(name) for name in _asked_names(question) if not all(_known(index, w) for w in name)]
+
+
+def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str) -> list[str]:
+    """Names in the question that `passage` (around `sentence`), its document's title and authors do not
+    mention, and that its document mentions at most once: a passage from a text that is not about
+    Kazakhstan does not answer what Kazakhstan's president said. A name the document is about may go
+    unsaid in a passage ("She was born in 1981")."""
+    doc = index.documents[int(index.spans.sent_doc[sentence])]
+    near = Counter(tokenize(" ".join([passage, doc.title, *doc.authors])))
+    counts = _word_counts(doc.text)
+    missing = []
+    for name in _asked_names(question):
+        stems = index.sentence_lexical.query_tokens(" ".join(name))
+        if stems and not _mentions(stems, near) and _mentions(stems, counts) <= 1:
+            missing.append(" ".join(name))
+    return missing
+
+
+def _mentions(stems: list[str], counts: Counter[str]) -> int:
+    """How often the counted words name what `stems` do, spelt alike ("Asian" is "Asia")."""
+    return sum(n for word, n in counts.items() if any(_spelt_alike(stem, word) for stem in stems))
+
+
+def _asked_names(question: str) -> list[list[str]]:
+    """The words of each name in the question, possessives dropped. Left out: acronyms (a text may spell
+    them out), a sentence's opening word ("Hwo did ..." is a typo, "Upon ..." no name), and every name
+    of a title-cased question ("Why Did Russia Delist The Taliban?": a capitalised stop word gives it
+    away, not the share of capitals, which is high in "Who is Sirajuddin Haqqani?" too)."""
     words = list(LETTER_WORD.finditer(question))
     if any(w[0][:1].isupper() and is_stop_word(w[0]) for w in words[1:]):
         return []
     names = []
     for run in name_runs(question):
-        kept = [w[0] for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
-        if kept and not all(_known(index, word) for word in kept):
-            names.append(_POSSESSIVE.sub("", " ".join(kept)))
+        kept = [_POSSESSIVE.sub("", w[0]) for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
+        if kept:
+            names.append(kept)
     return names
+
+
+@lru_cache(maxsize=64)
+def _word_counts(text: str) -> Counter[str]:
+    return Counter(tokenize(text))
 
 
 def _known(index: IndexData, word: str) -> bool:
@@ -129,7 +161,11 @@ def _stem_of(word: str) -> str:
 
 
 def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two holders share a word, spelt alike: "iran" and "iranian", "china" and "chinese", not
-    "iran" and "iraq"."""
-    return any(x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)
-               for x in a for y in b)
+    """Whether two holders share a word, spelt alike."""
+    return any(_spelt_alike(x, y) for x in a for y in b)
+
+
+def _spelt_alike(x: str, y: str) -> bool:
+    """Whether two lower-case words name the same: "iran" and "iranian", "china" and "chinese", not "iran"
+    and "iraq"."""
+    return x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)

@@ -112,6 +112,18 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     assert result.grounded and "143" in result.citations[0].quote
 
 
+def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answer(built):
+    """Kazakhstan is named in the corpus, but not near what the question matches: the passage that would
+    be quoted is about others. A name its document keeps coming back to may go unsaid in the passage."""
+    _, index = built
+    result = answer("What did Kazakhstan's president say about the Taliban government?", index_dir=index)
+    assert result.grounded is False and result.citations == [] and result.related
+    assert "The passages nearest to it do not mention “Kazakhstan”" in result.answer
+    result = answer("Did Tehran ever bring the Taliban together with Afghan opposition figures?", index_dir=index)
+    assert result.grounded and "Tehran" not in result.citations[0].passage
+    assert "hosted an official meeting between the Taliban" in result.citations[0].quote
+
+
 def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknown(built):
     _, index = built
     data = load_index(index, Settings().model_name)
