@@ -17,6 +17,8 @@ NOT_IN_SOURCES = "The sources do not answer this question."
 NO_COUNT = "The passages nearest to it give no figure."
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
+# "What happened next?" asks how the story goes on: the source's next sentence after the last lead.
+_NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
@@ -82,10 +84,15 @@ def _either(names: list[str]) -> str:
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
                     reason: bool) -> list[Evidence]:
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
-    more. That sentence keeps the lead if its quote holds the answer type asked for ("When?" may be
-    answered by a date already shown; "Why?" by the cause its quote takes in) or, read with the sentence
-    before it, the words the follow-up brings itself ("What did he say about Russia?" after "Who is
-    Zabihullah Mujahid?"), or if no other sentence scores at least RELATIVE_KEEP of it."""
+    more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
+    keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
+    already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
+    the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
+    if no other sentence scores at least RELATIVE_KEEP of it."""
+    if _NEXT.search(question):
+        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
+        if after is not None:
+            return [evidence[after], *evidence[:after], *evidence[after + 1:]]
     top = evidence[0]
     if index.sentence_text(top.sentence) not in last_lead:
         return evidence
@@ -101,6 +108,13 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
         if index.sentence_text(e.sentence) not in last_lead:
             return [e, *evidence[:i], *evidence[i + 1:]]
     return evidence
+
+
+def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
+    """Whether `sentence` is the one its source goes on with after the last lead quote."""
+    before = sentence - 1
+    return (before >= 0 and index.spans.sent_doc[before] == index.spans.sent_doc[sentence]
+            and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
 
 
 def _answers_new_words(index: IndexData, text: str, question: str) -> bool:

@@ -254,6 +254,7 @@ def test_over_long_question_raises_value_error(built):
     ("Why did Russia delist the Taliban?", "How did the Taliban respond?", "will open the way"),  # respond to what
     ("What happened to mourners at Qassem Soleimani's grave?", "How many were killed?", "103"),
     ("How strong is ISKP?", "What does it hope to achieve?", "isolate the Taliban"),  # not the strength again
+    ("What did the Taliban refuse at the 2018 Moscow conference?", "What happened next?", "In May 2019"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
