@@ -15,6 +15,7 @@ from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_OPENERS = ".!?:\"“"
+_PREFIX = 4  # words spelt alike share at least this many first letters
 
 
 def is_name(text: str, word: re.Match) -> bool:
@@ -72,8 +73,8 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
     Kazakhstan does not answer what Kazakhstan's president said. A name the document is about may go
     unsaid in a passage ("She was born in 1981")."""
     doc = index.documents[int(index.spans.sent_doc[sentence])]
-    near = Counter(tokenize(" ".join([passage, doc.title, *doc.authors])))
-    counts = _word_counts(doc.text)
+    near = _by_prefix(" ".join([passage, doc.title, *doc.authors]))
+    counts = _by_prefix(doc.text)
     missing = []
     for name in _asked_names(question):
         stems = index.sentence_lexical.query_tokens(" ".join(name))
@@ -82,9 +83,9 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
     return missing
 
 
-def _mentions(stems: list[str], counts: Counter[str]) -> int:
+def _mentions(stems: list[str], words: dict[str, list[tuple[str, int]]]) -> int:
     """How often the counted words name what `stems` do, spelt alike ("Asian" is "Asia")."""
-    return sum(n for word, n in counts.items() if any(_spelt_alike(stem, word) for stem in stems))
+    return sum(n for stem in stems for word, n in words.get(stem[:_PREFIX], ()) if _spelt_alike(stem, word))
 
 
 def _asked_names(question: str) -> list[list[str]]:
@@ -104,8 +105,12 @@ def _asked_names(question: str) -> list[list[str]]:
 
 
 @lru_cache(maxsize=64)
-def _word_counts(text: str) -> Counter[str]:
-    return Counter(tokenize(text))
+def _by_prefix(text: str) -> dict[str, list[tuple[str, int]]]:
+    """The words of `text` with their counts, by their first letters: words spelt alike share them."""
+    grouped: dict[str, list[tuple[str, int]]] = {}
+    for word, n in Counter(tokenize(text)).items():
+        grouped.setdefault(word[:_PREFIX], []).append((word, n))
+    return grouped
 
 
 def _known(index: IndexData, word: str) -> bool:
@@ -168,4 +173,4 @@ def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def _spelt_alike(x: str, y: str) -> bool:
     """Whether two lower-case words name the same: "iran" and "iranian", "china" and "chinese", not "iran"
     and "iraq"."""
-    return x == y or len(os.path.commonprefix([x, y])) >= max(4, min(len(x), len(y)) - 1)
+    return x == y or len(os.path.commonprefix([x, y])) >= max(_PREFIX, min(len(x), len(y)) - 1)
