@@ -74,7 +74,7 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
     unsaid in a passage ("She was born in 1981")."""
     doc = index.documents[int(index.spans.sent_doc[sentence])]
     near = _by_prefix(" ".join([passage, doc.title, *doc.authors]))
-    counts = _by_prefix(doc.text)
+    counts = _document_words(doc.text)
     missing = []
     for name in _asked_names(question):
         stems = index.sentence_lexical.query_tokens(" ".join(name))
@@ -104,7 +104,11 @@ def _asked_names(question: str) -> list[list[str]]:
     return names
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # a document's words, read again for each question its passages lead
+def _document_words(text: str) -> dict[str, list[tuple[str, int]]]:
+    return _by_prefix(text)
+
+
 def _by_prefix(text: str) -> dict[str, list[tuple[str, int]]]:
     """The words of `text` with their counts, by their first letters: words spelt alike share them."""
     grouped: dict[str, list[tuple[str, int]]] = {}
