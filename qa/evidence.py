@@ -19,7 +19,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import asked_posts, holder_fit
+from qa.names import asked_posts, capital_countries, holder_fit
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -88,7 +88,8 @@ def candidate_sentences(index: IndexData, candidates: list[Candidate]) -> tuple[
 class Overlap:
     """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers. A name the
     corpus also abbreviates ("SCO", "Shanghai Cooperation Organization") is covered by the abbreviation or
-    by all the words it stands for, and weighs as the abbreviation does."""
+    by all the words it stands for, and weighs as the abbreviation does; a capital is covered by its
+    country's name ("Did Moscow help ...?" by "Russia has supported ...")."""
 
     def __init__(self, index: IndexData, question: str):
         self.idf = index.sentence_lexical.weight
@@ -101,6 +102,9 @@ class Overlap:
                 if name in question:  # asked by name, it weighs as one word
                     self.stems -= self.spelt[key]
                 self.stems.add(key)
+        capitals = capital_countries()
+        for stem in self.stems.intersection(capitals):
+            self.spelt.setdefault(stem, capitals[stem])
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

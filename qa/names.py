@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from countryinfo import all_countries
 from lemminflect import getAllLemmas
 
 from qa.index_format import IndexData
@@ -52,6 +53,16 @@ def name_runs(text: str) -> list[list[re.Match]]:
 def name_words(text: str) -> list[str]:
     """The words of `text` that are names, possessives dropped."""
     return [_POSSESSIVE.sub("", w[0]) for run in name_runs(text) for w in run]
+
+
+@lru_cache(maxsize=1)
+def capital_countries() -> dict[str, set[str]]:
+    """Stem of a one-word capital -> stems of its country's name: news writes "Moscow" for Russia. Capitals
+    shared by two countries are left out."""
+    pairs = [(str(c.capital()), c.name()) for c in all_countries()]
+    stems = Counter(tuple(tokenize(capital)) for capital, _ in pairs)
+    return {capital[0]: set(tokenize(country)) for capital, country in ((tuple(tokenize(a)), b) for a, b in pairs)
+            if len(capital) == 1 and stems[capital] == 1 and tokenize(country)}
 
 
 def has_new_name(text: str, question: str) -> bool:

@@ -207,6 +207,18 @@ def test_an_abbreviation_and_the_words_it_stands_for_count_as_one(built):
     assert full.words(tokenize("Uzbekistan")) == 0.0  # one word of the name is not the name
 
 
+def test_a_capital_counts_as_its_country(built):
+    """News writes "Moscow" for Russia: the question's capital is found where the article names the country,
+    and the capital alone still counts as no source's mention of it (the missing-name rules stay strict)."""
+    data = load_index(built[1], Settings().model_name)
+    overlap = Overlap(data, "Did Moscow help?")
+    assert overlap.words(tokenize("Russia has supported")) == overlap.words(tokenize("Moscow has supported")) > 0
+    assert overlap.words(tokenize("China has supported")) == 0.0
+    result = answer("Did Moscow help get Taliban figures off the UN blacklist?", index_dir=built[1])
+    assert result.grounded and "removal of several Taliban leaders from the UN sanctions list" in result.answer
+    assert unknown_names(data, "Who is the Taliban's ambassador in Beijing?") == ["Beijing"]
+
+
 @pytest.mark.parametrize("question,expected", [
     ("What does the IMU want?", "main mission is to overthrow the Uzbek government"),  # corpus: IMU rarely
     ("What happened at the SCO meeting in May 2023?", "Shanghai Cooperation Organization meeting"),  # never
