@@ -60,8 +60,8 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
         return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
     unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
     if unmentioned:
-        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} The passages nearest to it do not mention "
-                                                   f"{_either(unmentioned)}.")
+        return _abstain(index, question, _naming_first(index, question, evidence),
+                        f"{NOT_IN_SOURCES} The passages nearest to it do not mention {_either(unmentioned)}.")
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
 
@@ -69,6 +69,14 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
     related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:3], 1)]
     return Answer(question, message, grounded=False, related=related)
+
+
+def _naming_first(index: IndexData, question: str, evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence, sentences the missing-name rule would not rule out first (read on their own): what is
+    offered as possibly related to "What are Russia's security concerns?" should at least be about Russia."""
+    naming = [e for e in evidence
+              if not unmentioned_names(index, question, e.sentence, index.sentence_text(e.sentence))]
+    return naming + [e for e in evidence if e not in naming]
 
 
 def _not_in_sources(unknown: list[str]) -> str:
