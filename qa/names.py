@@ -75,7 +75,20 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
     they say about its topic."""
-    return [" ".join(name) for name in _asked_names(question) if not all(_known(index, w) for w in name)]
+    return [" ".join(name) for name in _asked_names(question) if not _known_name(index, name)]
+
+
+def _known_name(index: IndexData, name: list[str]) -> bool:
+    """Whether the corpus mentions the name: all its words, or, past ordinary words it lacks ("Hall"), a
+    run of two or more of them as the sources write it ("Crocus City Hall" is their "Crocus City ...")."""
+    missing = [w for w in name if not _known(index, w)]
+    if not missing:
+        return True
+    known = [w for w in name if w not in missing]
+    if len(known) < 2 or not all(getAllLemmas(w.lower()) for w in missing):
+        return False
+    phrase = " ".join(known)
+    return phrase in " ".join(name) and any(phrase in doc.text for doc in index.documents)
 
 
 def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str) -> list[str]:

@@ -125,7 +125,7 @@ def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answ
     assert "hosted an official meeting between the Taliban" in result.citations[0].quote
 
 
-def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknown(built):
+def test_misspellings_acronyms_title_case_and_names_extended_by_an_ordinary_word_are_not_unknown(built):
     _, index = built
     data = load_index(index, Settings().model_name)
     assert unknown_names(data, "How is Zabiulah Mujahid’s relation with Tehran?") == []  # near "Zabihullah"
@@ -135,6 +135,8 @@ def test_misspelt_acronym_stop_word_and_title_cased_names_do_not_count_as_unknow
     assert unknown_names(data, "Did Russia talk to the Taliban? Delisting followed.") == []  # opens a sentence
     assert unknown_names(data, "Hwo did Russia delist the Taliban?") == []  # a typo, not a name
     assert unknown_names(data, "Did Russia List Taliban leaders?") == []  # a word no question is matched by
+    assert unknown_names(data, "What happened at the Crocus City Hall?") == []  # the sources' "Crocus City ..."
+    assert unknown_names(data, "Who won the FIFA World Cup?") == ["World Cup"]  # "World" alone is no name of it
     assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
         "North Korea", "Reykjavik"]
     assert unknown_names(data, "Who is Sirajuddin Haqqani?") == ["Sirajuddin Haqqani"]  # many capitals, no title
