@@ -27,7 +27,8 @@ DUPLICATE_COSINE = 0.9
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
 # before it to be understood.
 _POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
-                          r"at the same time|nonetheless|nevertheless|ultimately),\s+)?"
+                          r"at the same time|nonetheless|nevertheless|ultimately),\s+|"
+                          r"(?:despite|in spite of|because of|due to|after|besides)\s+)?"
                           r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
                           r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
 
@@ -54,7 +55,7 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason)
     chosen = _choose(index, evidence, max_citations, Overlap(index, words or question))
-    spans = _quote_spans(index, chosen, reason)
+    chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     if lacks_asked_count(citations[0].quote, question):
         return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
@@ -193,6 +194,31 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
             used.add(first - 1)
         spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
     return spans
+
+
+def _join_touching(index: IndexData, chosen: list[Evidence],
+                   spans: list[tuple[int, int]]) -> tuple[list[Evidence], list[tuple[int, int]]]:
+    """One quote for text that reads on: a quote that overlaps a better one of the same document, or follows
+    or precedes it in its paragraph with nothing between (once widened back to what it points to, or to a
+    cause), is joined to it rather than cited again."""
+    kept: list[tuple[Evidence, tuple[int, int]]] = []
+    for e, span in zip(chosen, spans):
+        doc = int(index.spans.sent_doc[e.sentence])
+        at = next((i for i, (k, other) in enumerate(kept)
+                   if int(index.spans.sent_doc[k.sentence]) == doc and _touch(index.documents[doc].text, span, other)),
+                  None)
+        if at is None:
+            kept.append((e, span))
+        else:
+            k, other = kept[at]
+            kept[at] = (k, (min(span[0], other[0]), max(span[1], other[1])))
+    return [k for k, _ in kept], [span for _, span in kept]
+
+
+def _touch(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    first, second = sorted([a, b])
+    between = text[first[1]:second[0]]
+    return second[0] <= first[1] or (between.isspace() and "\n" not in between)
 
 
 def _reason_neighbour(index: IndexData, first: int, last: int, used: set[int]) -> int | None:

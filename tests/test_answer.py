@@ -339,7 +339,7 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     assert first_quote(last_reply(history)) == result.citations[0].quote  # a follow-up reads it back verbatim
 
 
-@pytest.mark.parametrize("pointer", ["This led", "Moreover, this led"])
+@pytest.mark.parametrize("pointer", ["This led", "Moreover, this led", "Despite this, talks led"])
 def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path, pointer):
     index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
                                          f"{pointer} to clashes between border guards in May 2023.\n\n"
@@ -378,6 +378,19 @@ def test_a_neighbour_of_a_chosen_quote_widens_it_instead_of_taking_a_citation(tm
     assert len(text) == 5
     result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
     assert [c.quote for c in result.citations] == [text[0], f"{text[2]} {text[3]}", text[4]]
+
+
+def test_quotes_that_read_on_from_each_other_are_one_quote(tmp_path):
+    """The lead takes in one neighbour; a further quote just past it (or just before, once widened back to
+    what it points to) would split one run of text into two citations, so it joins the lead instead."""
+    index, text, ranked = scored_sentences(
+        tmp_path, "Russia and Iran once backed the Northern Alliance. Despite this, the Taliban courted both. "
+                  "The Taliban fought IS-K, which worries Moscow. Russia backed removing Taliban leaders from UN "
+                  "sanctions.\n\nUzbekistan sells electricity to northern Afghanistan.\n",
+        {3: 0.9, 2: 0.85, 1: 0.8, 4: 0.6})
+    assert len(text) == 5
+    result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
+    assert [c.quote for c in result.citations] == [" ".join(text[:4]), text[4]]
 
 
 def test_new_index_is_picked_up_without_restart(tmp_path):
