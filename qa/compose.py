@@ -52,9 +52,10 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     were matched with (default: the question)."""
     if unknown or not evidence or evidence[0].score < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
+    overlap = Overlap(index, words or question)
     if last_lead:
-        evidence = _lead_with_news(index, evidence, last_lead, question, reason)
-    chosen = _choose(index, evidence, max_citations, Overlap(index, words or question))
+        evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
+    chosen = _choose(index, evidence, max_citations, overlap)
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     if lacks_asked_count(citations[0].quote, question):
@@ -91,13 +92,14 @@ def _either(names: list[str]) -> str:
 
 
 def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
-                    reason: bool) -> list[Evidence]:
+                    reason: bool, overlap: Overlap) -> list[Evidence]:
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
     more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
     keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
     already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
     the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
-    if no other sentence scores at least RELATIVE_KEEP of it."""
+    if no other sentence scores at least RELATIVE_KEEP of it and holds FURTHER_MIN_OVERLAP of the words
+    matched (which take in whom "him" is): an unrelated sentence is no news."""
     if _NEXT.search(question):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
@@ -114,7 +116,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     for i, e in enumerate(evidence[1:], start=1):
         if e.score < RELATIVE_KEEP * top.score:
             break
-        if index.sentence_text(e.sentence) not in last_lead:
+        if index.sentence_text(e.sentence) not in last_lead and _holds_question_words(index, e.sentence, overlap):
             return [e, *evidence[:i], *evidence[i + 1:]]
     return evidence
 
