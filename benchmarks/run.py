@@ -354,7 +354,11 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "bench.json"
     previous = json.loads(out.read_text()) if out.exists() else {}
-    previous.update(results)
+    # sections kept from earlier runs may come from another day or machine: each says where it was measured
+    measured = previous.get("measured_on", {})
+    measured.update({section: f"{results['date']}, {results['machine']}" for section in results
+                     if section not in ("date", "machine")})
+    previous.update(results, measured_on=measured)
     out.write_text(json.dumps(previous, indent=1))
     print(f"\nwrote {out}")
 
