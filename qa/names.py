@@ -59,10 +59,9 @@ def name_words(text: str) -> list[str]:
 def capital_countries() -> dict[str, set[str]]:
     """Stem of a one-word capital -> stems of its country's name: news writes "Moscow" for Russia. Capitals
     shared by two countries are left out."""
-    pairs = [(str(c.capital()), c.name()) for c in all_countries()]
-    stems = Counter(tuple(tokenize(capital)) for capital, _ in pairs)
-    return {capital[0]: set(tokenize(country)) for capital, country in ((tuple(tokenize(a)), b) for a, b in pairs)
-            if len(capital) == 1 and stems[capital] == 1 and tokenize(country)}
+    pairs = [(tuple(tokenize(str(c.capital()))), set(tokenize(c.name()))) for c in all_countries()]
+    shared = Counter(capital for capital, _ in pairs)
+    return {capital[0]: country for capital, country in pairs if len(capital) == 1 and shared[capital] == 1 and country}
 
 
 def has_new_name(text: str, question: str) -> bool:
