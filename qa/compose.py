@@ -15,6 +15,7 @@ from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 NO_COUNT = "The passages nearest to it give no figure."
+NO_NAME = "The passage that matches it best does not mention"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 # "What happened next?" asks how the story goes on: the source's next sentence after the last lead.
@@ -63,7 +64,7 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
     if unmentioned:
         return _abstain(index, question, _naming_first(index, question, evidence),
-                        f"{NOT_IN_SOURCES} The passages nearest to it do not mention {_either(unmentioned)}.")
+                        f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
 
