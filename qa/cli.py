@@ -81,7 +81,7 @@ def _ask(args) -> int:
         return 0
     print(result.answer)
     for c in result.citations:
-        by = ", ".join(c.authors) or c.publisher or "unknown author"
+        by = ", ".join(c.authors) or c.publisher or "author not stated"
         print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")
         print(textwrap.indent(textwrap.fill(c.quote, 96), "    "))
     if not result.grounded and result.related:
