@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import numpy as np
 
@@ -25,6 +26,7 @@ _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
+RELATED = 3  # nearest passages offered beside a refusal
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
 # before it to be understood.
 _POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
@@ -70,15 +72,16 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
 
 
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
-    related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:3], 1)]
+    related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:RELATED], 1)]
     return Answer(question, message, grounded=False, related=related)
 
 
 def _naming_first(index: IndexData, question: str, evidence: list[Evidence]) -> list[Evidence]:
     """The evidence, sentences the missing-name rule would not rule out first (read on their own): what is
     offered as possibly related to "What are Russia's security concerns?" should at least be about Russia."""
-    naming = [e for e in evidence
-              if not unmentioned_names(index, question, e.sentence, index.sentence_text(e.sentence))]
+    naming = list(islice((e for e in evidence
+                          if not unmentioned_names(index, question, e.sentence, index.sentence_text(e.sentence))),
+                         RELATED))  # only as many as are offered: each check reads a sentence's words
     return naming + [e for e in evidence if e not in naming]
 
 
