@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from qa.lexical import tokenize
 from qa.names import has_new_name
 
 _QTYPES = {
@@ -33,6 +34,8 @@ _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|la
 _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
                        r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
                        r"quadrupled?|none|zero)\b", re.I)
+# "the two parties": a number word after "the" (group 1), with the three words after it, where its noun is.
+_THE_NUMBER = re.compile(r"\bthe (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})", re.I)
 CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
                     r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
@@ -61,5 +64,11 @@ def holds_answer_type(text: str, question: str) -> bool:
 
 def lacks_asked_count(text: str, question: str) -> bool:
     """Whether the question asks for a count or amount ("how many", "what share") and `text` gives none.
-    A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"."""
-    return bool(_COUNT.search(question)) and not _QUANTITY.search(_YEAR.sub(" ", text))
+    A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"; nor is
+    "the two parties", which points back to what was named before, unless it counts what is asked about
+    ("How many partners?": "the three main partners")."""
+    if not _COUNT.search(question):
+        return False
+    asked = set(tokenize(question))
+    text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", _YEAR.sub(" ", text))
+    return not _QUANTITY.search(text)
