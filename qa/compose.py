@@ -8,7 +8,7 @@ from itertools import islice
 import numpy as np
 
 from qa.answer_types import CAUSAL, holds_answer_type, lacks_asked_count
-from qa.evidence import Evidence, Overlap
+from qa.evidence import Evidence, Overlap, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
@@ -165,9 +165,9 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
 def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> bool:
     if not overlap.stems:  # "Why?" has no words of its own
         return True
-    tokens = tokenize(index.sentence_text(sentence))
+    tokens = sentence_tokens(index.sentence_text(sentence))
     if _same_paragraph(index, sentence - 1, sentence):
-        tokens += tokenize(index.sentence_text(sentence - 1))
+        tokens += sentence_tokens(index.sentence_text(sentence - 1))
     return overlap.words(tokens) >= FURTHER_MIN_OVERLAP
 
 

@@ -153,11 +153,21 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
 
 
 def _tokens_around(index: IndexData, ids: np.ndarray) -> dict[int, list[str]]:
-    """Stems of each candidate sentence and of the sentences either side, each tokenized once (candidates
-    are often each other's neighbours)."""
+    """Stems of each candidate sentence and of the sentences either side (candidates are often each
+    other's neighbours)."""
     n = len(index.spans.sent_doc)
     wanted = {int(s) + offset for s in ids for offset in (-1, 0, 1)}
-    return {s: tokenize(index.sentence_text(s)) for s in wanted if 0 <= s < n}
+    return {s: sentence_tokens(index.sentence_text(s)) for s in wanted if 0 <= s < n}
+
+
+@lru_cache(maxsize=8192)  # the answer step reads again the sentences the evidence step read
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize(text))
+
+
+def sentence_tokens(text: str) -> list[str]:
+    """Stems of a sentence of the index, tokenized once for all the steps of an answer."""
+    return list(_cached_tokens(text))
 
 
 def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Overlap,
