@@ -111,8 +111,8 @@ def _open_document(page, link):
     return doc
 
 
-def _open_chat(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _open_chat(browser, url: str, width: int = 1400):
+    page = browser.new_page(viewport={"width": width, "height": 1000})
     page.goto(url)
     page.wait_for_selector("#qa-input textarea")
     return page
@@ -195,4 +195,24 @@ def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
     page.get_by_role("tab", name="Ask").click()
     _ask(page, "How did Badakhshan's lapis lazuli exports change?", ".qa-card[id]")
     assert "lapis lazuli exports to China doubled" in page.locator("#qa-sources").inner_text()
+    page.close()
+
+
+@pytest.mark.browser
+def test_browser_on_a_phone_answers_and_documents_are_readable(server, browser):
+    """At a phone's width the sources follow the chat, and the documents table scrolls sideways rather
+    than squeezing its columns until headers wrap letter by letter."""
+    url, _, _ = server
+    page = _open_chat(browser, url, width=390)
+    _ask(page, "Why did Russia delist the Taliban?", ".qa-card[id]")
+    card = page.locator(".qa-card[id]").first.bounding_box()
+    assert card["width"] > 250 and card["y"] > page.locator("#qa-send").bounding_box()["y"]
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#qa-docs th")
+    widths = page.eval_on_selector_all("#qa-docs th", "cells => cells.map(c => c.getBoundingClientRect().width)")
+    assert len(widths) == 6 and min(widths) >= 70, widths
+    viewport = "#qa-docs .virtual-table-viewport"
+    assert page.eval_on_selector(viewport, "v => v.scrollWidth > v.clientWidth")
+    assert "UTC" in page.locator("#qa-docs").inner_text()
+    page.screenshot(path=str(SHOTS / "phone-documents.png"))
     page.close()

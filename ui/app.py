@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
@@ -19,14 +20,27 @@ EXAMPLES = [
     "Why are Central Asian countries wary of the Taliban?",
     "How much has ISKP grown since the Taliban took over?",
 ]
-DOC_COLUMNS = ["title", "authors", "date", "source", "chunks", "indexed_at"]
+DOC_COLUMNS = ["title", "authors", "date", "source", "chunks", "indexed"]
+# In pixels, not shares of the page: on a phone the table scrolls sideways instead of wrapping each
+# header letter by letter.
+DOC_WIDTHS = ["340px", "190px", "100px", "270px", "80px", "180px"]
 
 
 def _documents_table(settings: qa.Settings) -> list[list]:
     try:
-        return [[row[c] for c in DOC_COLUMNS] for row in qa.list_documents(settings=settings)]
+        rows = qa.list_documents(settings=settings)
     except qa.QAError:
         return []
+    return [[row["title"], row["authors"] or "not stated", row["date"] or "undated", row["source"], row["chunks"],
+             _when(row["indexed_at"])] for row in rows]
+
+
+def _when(iso: str) -> str:
+    """"2026-11-30 00:39 UTC" for the index's ISO time stamp."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _check_auth(settings: qa.Settings, credentials: str) -> None:
@@ -111,7 +125,7 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
         with gr.Tab("Documents"):
             table = gr.Dataframe(value=lambda: _documents_table(settings), headers=DOC_COLUMNS,
                                  interactive=False, wrap=True, elem_id="qa-docs",
-                                 column_widths=["34%", "20%", "9%", "23%", "6%", "8%"])
+                                 column_widths=DOC_WIDTHS)
             gr.Markdown("**Add sources** (.txt, .md, .html, .pdf) and rebuild the index. The chat switches "
                         "to the new index as soon as it is built.")
             files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".html", ".htm", ".pdf"],

@@ -25,7 +25,7 @@ def answer_html(result: dict, turn: int) -> list[str]:
         return [
             '<span class="qa-abstain"><strong>Not in the sources.</strong> '
             f"{esc(result['answer'])} Nothing in the indexed documents supports an answer, so none is "
-            "given. Try rephrasing, or see the possibly related passages beside the chat.</span>"
+            "given. Try rephrasing, or see the possibly related passages under Sources.</span>"
         ]
     return [
         f'<span class="qa-quote">“{esc(c["quote"])}”</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
