@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+import numpy as np
 from countryinfo import all_countries
 from lemminflect import getAllLemmas
 
@@ -87,7 +88,19 @@ def _known_name(index: IndexData, name: list[str]) -> bool:
     if len(known) < 2 or not all(getAllLemmas(w.lower()) for w in missing):
         return False
     phrase = " ".join(known)
-    return phrase in " ".join(name) and any(phrase in doc.text for doc in index.documents)
+    return phrase in " ".join(name) and _written(index, phrase)
+
+
+PHRASE_CANDIDATES = 50  # sentences richest in a phrase's words, among which it is looked for
+
+
+def _written(index: IndexData, phrase: str) -> bool:
+    """Whether some sentence has `phrase` as written, looked for among the sentences BM25 ranks first for its
+    words (one that has them all scores for each), not by scanning every text: a scan grows with the corpus."""
+    scores = index.sentence_lexical.scores(phrase)
+    k = min(PHRASE_CANDIDATES, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k] if k else []
+    return any(scores[s] > 0 and phrase in index.sentence_text(int(s)) for s in best)
 
 
 def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str) -> list[str]:
