@@ -45,15 +45,32 @@ TYPO_LONG_CHARS = 8
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "5"
+TOKENIZER_VERSION = "6"
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
+# Other British spellings, folded only into an American word the dictionary has: "neighbouring" is
+# "neighboring", "defence" "defense", "theatre" "theater"; "hour", "resource" and "science" stay.
+_BRITISH = [(re.compile(p), r) for p, r in (
+    (r"(?<=[a-z]{3})our(?=[a-z]{0,4}$)", "or"),
+    (r"(?<=[a-z]{2})ence(?=s?$)", "ense"),
+    (r"(?<=[a-z]{2})([tb])re(?=s?$)", r"\1er"),
+    (r"(?<=[a-z]{3})ogue(?=s?$)", "og"),
+    (r"(?<=[a-z]{2})ys(?=e$|ed$|es$|ing$)", "yz"),
+)]
 
 
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
-    """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), with British -ise
-    spellings folded into -ize ("recognise" ~ "recognized")."""
-    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _base_form(word)))
+    """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), with British spellings
+    folded into American ones ("recognise" ~ "recognized", "neighbours" ~ "neighbors")."""
+    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_base_form(word))))
+
+
+def _american(word: str) -> str:
+    for pattern, american in _BRITISH:
+        folded = pattern.sub(american, word, count=1)
+        if folded != word and folded in dictionary_words():
+            return folded
+    return word
 
 
 def _base_form(word: str) -> str:

@@ -166,7 +166,15 @@ def test_misspelt_names_find_what_the_right_spelling_finds(built):
         result = answer(variant, index_dir=index)
         assert result.grounded and result.citations[0].quote == expected
     lexical = load_index(index, Settings().model_name).sentence_lexical
-    assert lexical.query_tokens("Zabiulah, neighbouring; bank") == ["zabihullah", "neighbour", "bank"]
+    assert lexical.query_tokens("Zabiulah, neighbouring; bank") == ["zabihullah", "neighbor", "bank"]
+
+
+def test_british_spellings_match_american_ones():
+    """A question in British spelling finds a text in American spelling, and the other way round; words
+    that only look British ("hour", "resources", "science", "dialogue") keep their spelling."""
+    assert tokenize("neighbours defence theatre catalogue analysed favourite recognise") == \
+        tokenize("neighbors defense theater catalog analyzed favorite recognize")
+    assert tokenize("hour resources science four dialogue") == ["hour", "resourc", "scienc", "four", "dialogu"]
 
 
 def test_irregular_forms_match_their_base_form(built):
