@@ -8,7 +8,7 @@ from itertools import islice
 import numpy as np
 
 from qa.answer_types import CAUSAL, holds_answer_type, lacks_asked_count
-from qa.evidence import Evidence, Overlap, sentence_tokens
+from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
@@ -163,9 +163,12 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
 
 
 def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> bool:
+    """Whether the sentence, read with the one before it and its authors' names ("What does Sakhi
+    recommend?" is asked of every sentence Sakhi wrote), holds FURTHER_MIN_OVERLAP of the question's
+    words. Not the title: every sentence would then hold the words of the subject it is about."""
     if not overlap.stems:  # "Why?" has no words of its own
         return True
-    tokens = sentence_tokens(index.sentence_text(sentence))
+    tokens = sentence_tokens(index.sentence_text(sentence)) + author_tokens(index, sentence)
     if _same_paragraph(index, sentence - 1, sentence):
         tokens += sentence_tokens(index.sentence_text(sentence - 1))
     return overlap.words(tokens) >= FURTHER_MIN_OVERLAP

@@ -197,6 +197,11 @@ def _doc_tokens(index: IndexData, sentence: int) -> list[str]:
     return _header_tokens(" ".join([doc.title, *doc.authors]))
 
 
+def author_tokens(index: IndexData, sentence: int) -> list[str]:
+    """The words of the names of a sentence's authors, who wrote every sentence of it."""
+    return _header_tokens(" ".join(index.documents[int(index.spans.sent_doc[sentence])].authors))
+
+
 @lru_cache(maxsize=4096)
 def _header_tokens(header: str) -> list[str]:
     return tokenize(header)

@@ -38,9 +38,15 @@ def lexical_ranking(index: IndexData, query: str, k: int) -> np.ndarray:
 
 def sentence_ranking(index: IndexData, query: str, query_vec: np.ndarray, k: int) -> np.ndarray:
     """Chunks ordered by their best sentence, the sentences ranked by fusing dense and BM25: a chunk
-    about something else can hold the one sentence that answers, and its own vector will not show it."""
+    about something else can hold the one sentence that answers, and its own vector will not show it.
+    The sentence each of the two ranks first leads: fusing ranks alone would bury a sentence one of them
+    is sure of and the other misses ("the two entities that the most powerful neighboring countries
+    consider preeminent threats", first by BM25, 143rd by dense similarity)."""
     dense_ids = index.sentence_store.search(query_vec[None, :], k)[1][0]
-    fused = _fuse([dense_ids[dense_ids >= 0], _best(index.sentence_lexical.scores(query), k)])
+    dense_ids = dense_ids[dense_ids >= 0]
+    lexical_ids = _best(index.sentence_lexical.scores(query), k)
+    firsts = [int(r[0]) for r in (dense_ids, lexical_ids) if len(r)]
+    fused = [*firsts, *_fuse([dense_ids, lexical_ids])]
     return np.asarray(list(dict.fromkeys(int(index.spans.sent_chunk[s]) for s in fused)), dtype=np.int64)
 
 
@@ -53,13 +59,27 @@ def _fuse(rankings: list[np.ndarray]) -> list[int]:
     return sorted(fused, key=lambda i: -fused[i])
 
 
+def _with_firsts(fused: list[int], rankings: list[np.ndarray], k: int) -> list[int]:
+    """The first `k` fused ids, where each ranking's first id stays: it takes the place of the last
+    one that is not first anywhere."""
+    firsts = list(dict.fromkeys(int(r[0]) for r in rankings if len(r)))
+    top = fused[:k]
+    for first in firsts:
+        if first not in top:
+            drop = next((i for i in range(len(top) - 1, -1, -1) if top[i] not in firsts), None)
+            if drop is not None:
+                del top[drop]
+            top.append(first)
+    return top
+
+
 def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth: int) -> list[Candidate]:
     """The `k` best chunks, fusing three top-`depth` rankings: chunks by dense similarity, chunks by
     BM25, and chunks by their best sentence."""
     dense_ids, dense_scores = dense_ranking(index, query_vec, depth)
     rankings = [dense_ids, lexical_ranking(index, query, depth), sentence_ranking(index, query, query_vec, depth)]
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
-    order = _fuse(rankings)[:k]
+    order = _with_firsts(_fuse(rankings), rankings, k)
     missing = [c for c in order if c not in dense_of]
     if missing:  # chunks the dense chunk ranking did not reach still need a dense score for the evidence step
         vecs = index.store.vectors(missing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 from conftest import copy_corpus, run_cli
 
@@ -18,7 +19,7 @@ from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names
-from qa.retrieve import sentence_ranking
+from qa.retrieve import retrieve, sentence_ranking
 from ui.render import byline
 
 
@@ -453,6 +454,28 @@ def test_one_answering_sentence_inside_a_chunk_about_something_else_is_retrieved
     assert len(data.spans.chunk_doc) >= 3  # the needle shares its chunk with text about water
     assert sentence_ranking(data, question, get_embedder().encode([question])[0], 5)[0] == holder
     assert answer(question, index_dir=index, settings=Settings(top_k=1)).citations[0].quote == needle
+
+
+def test_what_one_ranking_puts_first_is_retrieved(built):
+    """A sentence BM25 ranks first and dense similarity 143rd is still among the candidates (fusing ranks
+    alone had cut its chunk), and is quoted."""
+    _, index = built
+    data = load_index(index, Settings().model_name)
+    question = "Which two entities do Afghanistan's strongest neighbours regard as the main threats?"
+    vec = get_embedder().encode([question])[0]
+    first = int(np.argmax(data.sentence_lexical.scores(question)))
+    assert "preeminent threats" in data.sentence_text(first)
+    chunks = [c.chunk for c in retrieve(data, question, vec, 8, 24)]
+    assert int(data.spans.sent_chunk[first]) in chunks
+    assert any("preeminent threats" in c.quote for c in answer(question, index_dir=index).citations)
+
+
+def test_a_question_naming_the_author_is_asked_of_all_they_wrote(built):
+    """A further citation must hold a fifth of the question's words; an author's name counts for every
+    sentence the author wrote."""
+    _, index = built
+    result = answer("What does Nilofar Sakhi recommend doing about the Taliban?", index_dir=index)
+    assert any("provide proof of the Taliban’s links to terrorists" in c.quote for c in result.citations)
 
 
 def test_a_neighbour_taken_into_a_quote_does_not_pull_in_another(tmp_path):
