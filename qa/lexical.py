@@ -66,6 +66,7 @@ def _stem(word: str) -> str:
 
 
 def _american(word: str) -> str:
+    """The American spelling of a British one, if the dictionary has it."""
     for pattern, american in _BRITISH:
         folded = pattern.sub(american, word, count=1)
         if folded != word and folded in dictionary_words():

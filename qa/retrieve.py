@@ -61,14 +61,13 @@ def _fuse(rankings: list[np.ndarray]) -> list[int]:
 
 def _with_firsts(fused: list[int], rankings: list[np.ndarray], k: int) -> list[int]:
     """The first `k` fused ids, where each ranking's first id stays: it takes the place of the last
-    one that is not first anywhere."""
+    one that is not first anywhere (while there is one: never more than `k`)."""
     firsts = list(dict.fromkeys(int(r[0]) for r in rankings if len(r)))
     top = fused[:k]
     for first in firsts:
-        if first not in top:
-            drop = next((i for i in range(len(top) - 1, -1, -1) if top[i] not in firsts), None)
-            if drop is not None:
-                del top[drop]
+        drop = next((i for i in range(len(top) - 1, -1, -1) if top[i] not in firsts), None)
+        if first not in top and drop is not None:
+            del top[drop]
             top.append(first)
     return top
 

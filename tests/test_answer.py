@@ -467,6 +467,7 @@ def test_what_one_ranking_puts_first_is_retrieved(built):
     assert "preeminent threats" in data.sentence_text(first)
     chunks = [c.chunk for c in retrieve(data, question, vec, 8, 24)]
     assert int(data.spans.sent_chunk[first]) in chunks
+    assert len(retrieve(data, question, vec, 1, 24)) == 1  # never more than asked for
     assert any("preeminent threats" in c.quote for c in answer(question, index_dir=index).citations)
 
 
