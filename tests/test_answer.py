@@ -20,7 +20,7 @@ from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names
 from qa.retrieve import retrieve, sentence_ranking
-from ui.render import byline
+from ui.render import byline, quoted
 
 
 def check_citations(result: Answer, index_dir) -> None:
@@ -517,3 +517,10 @@ def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
     assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
     assert compose(index, "Why?", [Evidence(e.sentence, e.chunk, e.score) for e in ranked], threshold=0.5,
                    max_citations=3, reason=False).citations[1].quote == text[1]  # no words to hold
+
+
+def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
+    """The web app puts quotes in quotation marks, escaped, but does not double a source's own."""
+    assert quoted("“Rather it would create a vacuum.”") == "“Rather it would create a vacuum.”"
+    assert quoted("Plain <b>text</b>.") == "“Plain &#60;b&#62;text&#60;/b&#62;.”"
+    assert quoted("“A,” he said, “and B.”") == "““A,” he said, “and B.””"  # two quotations, not one

@@ -28,10 +28,18 @@ def answer_html(result: dict, turn: int) -> list[str]:
             "given. Try rephrasing, or see the possibly related passages under Sources.</span>"
         ]
     return [
-        f'<span class="qa-quote">“{esc(c["quote"])}”</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
+        f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
         f'title="{esc(c["title"])}">[{c["n"]}]</a>'
         for c in result["citations"]
     ]
+
+
+def quoted(quote: str) -> str:
+    """The quote in quotation marks, escaped; one that is itself a quotation keeps only its own marks."""
+    inner = quote[1:-1]
+    if len(quote) > 1 and quote[0] in "“\"" and quote[-1] in "”\"" and not any(m in inner for m in "“”\""):
+        return esc(quote)
+    return f"“{esc(quote)}”"
 
 
 def doc_link(c: dict) -> str:
