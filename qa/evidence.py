@@ -193,8 +193,7 @@ def _pair_dense(index: IndexData, ids: np.ndarray, query_vec: np.ndarray,
 def _doc_tokens(index: IndexData, sentence: int) -> list[str]:
     """The words of a sentence's document title and authors: "What does Sakhi recommend?" is asked of
     every sentence Sakhi wrote."""
-    doc = index.documents[int(index.spans.sent_doc[sentence])]
-    return _header_tokens(" ".join([doc.title, *doc.authors]))
+    return _header_tokens(index.documents[int(index.spans.sent_doc[sentence])].title) + author_tokens(index, sentence)
 
 
 def author_tokens(index: IndexData, sentence: int) -> list[str]:

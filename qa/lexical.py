@@ -172,6 +172,14 @@ class LexicalIndex:
         self._last = (query, out)
         return out
 
+    def top(self, query: str, k: int) -> np.ndarray:
+        """Ids of the `k` texts scoring highest for `query`, best first, leaving out those it misses."""
+        scores = self.scores(query)
+        k = min(k, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return best[scores[best] > 0]
+
     def save(self, path: Path) -> None:
         self.bm25.save(str(path))
         (path / "idf.json").write_text(json.dumps(self.idf))

@@ -8,7 +8,6 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-import numpy as np
 from countryinfo import all_countries
 from lemminflect import getAllLemmas
 
@@ -97,10 +96,7 @@ PHRASE_CANDIDATES = 50  # sentences richest in a phrase's words, among which it 
 def _written(index: IndexData, phrase: str) -> bool:
     """Whether some sentence has `phrase` as written, looked for among the sentences BM25 ranks first for its
     words (one that has them all scores for each), not by scanning every text: a scan grows with the corpus."""
-    scores = index.sentence_lexical.scores(phrase)
-    k = min(PHRASE_CANDIDATES, len(scores))
-    best = np.argpartition(-scores, k - 1)[:k] if k else []
-    return any(scores[s] > 0 and phrase in index.sentence_text(int(s)) for s in best)
+    return any(phrase in index.sentence_text(int(s)) for s in index.sentence_lexical.top(phrase, PHRASE_CANDIDATES))
 
 
 def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str) -> list[str]:

@@ -24,16 +24,8 @@ def dense_ranking(index: IndexData, query_vec: np.ndarray, k: int) -> tuple[np.n
     return ids[0][keep], scores[0][keep]
 
 
-def _best(scores: np.ndarray, k: int) -> np.ndarray:
-    """Ids of the `k` highest positive scores, best first."""
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return top[scores[top] > 0]
-
-
 def lexical_ranking(index: IndexData, query: str, k: int) -> np.ndarray:
-    return _best(index.chunk_lexical.scores(query), k)
+    return index.chunk_lexical.top(query, k)
 
 
 def sentence_ranking(index: IndexData, query: str, query_vec: np.ndarray, k: int) -> np.ndarray:
@@ -44,7 +36,7 @@ def sentence_ranking(index: IndexData, query: str, query_vec: np.ndarray, k: int
     consider preeminent threats", first by BM25, 143rd by dense similarity)."""
     dense_ids = index.sentence_store.search(query_vec[None, :], k)[1][0]
     dense_ids = dense_ids[dense_ids >= 0]
-    lexical_ids = _best(index.sentence_lexical.scores(query), k)
+    lexical_ids = index.sentence_lexical.top(query, k)
     firsts = [int(r[0]) for r in (dense_ids, lexical_ids) if len(r)]
     fused = [*firsts, *_fuse([dense_ids, lexical_ids])]
     return np.asarray(list(dict.fromkeys(int(index.spans.sent_chunk[s]) for s in fused)), dtype=np.int64)
