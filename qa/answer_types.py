@@ -36,6 +36,15 @@ _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|elev
                        r"quadrupled?|none|zero)\b", re.I)
 # "the two parties": a number word after "the" (group 1), with the three words after it, where its noun is.
 _THE_NUMBER = re.compile(r"\bthe (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})", re.I)
+# A sum of money asked for: "how much" with a word of paying, or what something costs.
+_MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spends|spent|spending|pay|pays|"
+                          r"paid|price|priced|worth|budget|funds?|funded|funding|raise|raised|earn|earns|earned|"
+                          r"invest|invested|investment|sell|sold|buy|bought|fees?|fined?|charged?|donated?|"
+                          r"owed?|lend|lent|loans?)\b)|\bwhat (?:is|was|were|are|will be) (?:the|its|their) "
+                          r"(?:[\w-]+ )?(?:cost|price)s?\b|\bwhat (?:did|does|do|will|would)\b[^?]*\bcost\W*$", re.I)
+_MONEY = re.compile(r"[$£€¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|renminbi|rupees?|lakhs?|crores?|rubles?|"
+                    r"roubles?|francs?|marks|pesos?|lira|lire|afghanis?|rials?|tomans?|dinars?|dirhams?|riyals?|"
+                    r"shillings?|guineas?|kronor|kroner|krona|cents?|pence|usd|eur|gbp)\b", re.I)
 CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
                     r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
@@ -62,13 +71,16 @@ def holds_answer_type(text: str, question: str) -> bool:
     return any(TYPE_CUES[kind](text, question) for kind in question_types(question))
 
 
-def lacks_asked_count(text: str, question: str) -> bool:
-    """Whether the question asks for a count or amount ("how many", "what share") and `text` gives none.
-    A date is no count: "How many trucks were seized in 2022?" is not answered by "... in 2022"; nor is
-    "the two parties", which points back to what was named before, unless it counts what is asked about
-    ("How many partners?": "the three main partners")."""
+def missing_figure(text: str, question: str) -> str:
+    """What the question asks for that `text` does not give: "sum of money" for a cost or price ("How
+    much did the dam cost?": "25 percent" is no sum), "figure" for a count or amount ("how many", "what
+    share"), else "". A date is no count: "How many trucks were seized in 2022?" is not answered by "... in
+    2022"; nor is "the two parties", which points back to what was named before, unless it counts what is
+    asked about ("How many partners?": "the three main partners")."""
+    if _MONEY_ASKED.search(question):
+        return "" if _MONEY.search(text) else "sum of money"
     if not _COUNT.search(question):
-        return False
+        return ""
     asked = set(tokenize(question))
     text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", _YEAR.sub(" ", text))
-    return not _QUANTITY.search(text)
+    return "" if _QUANTITY.search(text) else "figure"

@@ -7,7 +7,7 @@ from itertools import islice
 
 import numpy as np
 
-from qa.answer_types import CAUSAL, holds_answer_type, lacks_asked_count
+from qa.answer_types import CAUSAL, holds_answer_type, missing_figure
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -15,7 +15,6 @@ from qa.names import unmentioned_names
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
-NO_COUNT = "The passages nearest to it give no figure."
 NO_NAME = "The passage that matches it best does not mention"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
@@ -26,6 +25,7 @@ _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
+MONEY_KEEP = 0.8  # a sentence giving the sum of money asked for may lead if it scores this share of the best one
 RELATED = 3  # nearest passages offered beside a refusal
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
 # before it to be understood.
@@ -58,11 +58,13 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     overlap = Overlap(index, words or question)
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
+    evidence = _lead_with_money(index, evidence, question)
     chosen = _choose(index, evidence, max_citations, overlap)
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
-    if lacks_asked_count(citations[0].quote, question):
-        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} {NO_COUNT}")
+    missing = missing_figure(citations[0].quote, question)
+    if missing:
+        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} The passages nearest to it give no {missing}.")
     unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
     if unmentioned:
         return _abstain(index, question, _naming_first(index, question, evidence),
@@ -121,6 +123,22 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
         if e.score < RELATIVE_KEEP * top.score:
             break
         if index.sentence_text(e.sentence) not in last_lead and _holds_question_words(index, e.sentence, overlap):
+            return [e, *evidence[:i], *evidence[i + 1:]]
+    return evidence
+
+
+def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
+    """For a question asking for a sum of money, lead with the first sentence scoring at least MONEY_KEEP
+    of the best that gives one, when the best does not ("How much money did the committee raise?": "25
+    percent of all money it raises" is no sum; "$40 million" is). Not for any figure: a count question
+    would then lead with a byline's or a date's number."""
+    best = evidence[0]
+    if missing_figure(index.sentence_text(best.sentence), question) != "sum of money":
+        return evidence
+    for i, e in enumerate(evidence[1:], start=1):
+        if e.score < MONEY_KEEP * best.score:
+            break
+        if not missing_figure(index.sentence_text(e.sentence), question):
             return [e, *evidence[:i], *evidence[i + 1:]]
     return evidence
 

@@ -170,6 +170,8 @@ def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings
         if not item.gold:
             if result.grounded:
                 answered_unanswerable += 1
+                misses.append({"question": item.question, "why": "answered, though no source answers it",
+                               "quotes": [c.quote[:120] for c in result.citations]})
             else:
                 abst_right += 1
             kinds.setdefault(item.kind, []).append(not result.grounded)

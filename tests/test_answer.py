@@ -11,7 +11,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import lacks_asked_count
+from qa.answer_types import missing_figure
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
@@ -101,9 +101,14 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
     ("How much has ISKP grown?", "It has grown a great deal.", False),  # a degree, which words may give
     ("Why did Russia delist the Taliban?", "It needs a dialogue.", False),
+    ("How much money did the committee raise?", "It gives 25 percent of all money it raises.", True),
+    ("How much money did the committee raise?", "It raised over $40 million.", False),
+    ("What did the new dam cost?", "The dam cost 2 billion afghanis.", False),
+    ("What was the total cost of the war?", "More than 2,400 soldiers died.", True),
+    ("What was the name of the measure that covered the cost?", "Measure J.", False),  # a name, not a sum
 ])
-def test_a_count_question_needs_a_figure(question, text, lacks):
-    assert lacks_asked_count(text, question) is lacks
+def test_a_count_or_price_question_needs_a_figure_or_a_sum(question, text, lacks):
+    assert bool(missing_figure(text, question)) is lacks
 
 
 def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built):
@@ -113,6 +118,15 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     assert "give no figure" in result.answer
     result = answer("How many people were killed in the Crocus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
+
+
+def test_a_price_question_is_answered_only_with_a_sum_of_money(built):
+    """The corpus gives one sum, what the war cost the US; a figure of another kind answers no price."""
+    _, index = built
+    result = answer("What was the cost of the US war in Afghanistan?", index_dir=index)
+    assert result.grounded and "$2 trillion" in result.citations[0].quote
+    result = answer("How much did Iran pay the Taliban for Helmand water?", index_dir=index)
+    assert result.grounded is False and "give no sum of money" in result.answer
 
 
 def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answer(built):
