@@ -45,7 +45,9 @@ _MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spe
 _MONEY = re.compile(r"[$£€¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|renminbi|rupees?|lakhs?|crores?|rubles?|"
                     r"roubles?|francs?|marks|pesos?|lira|lire|afghanis?|rials?|tomans?|dinars?|dirhams?|riyals?|"
                     r"shillings?|guineas?|kronor|kroner|krona|cents?|pence|usd|eur|gbp)\b", re.I)
-CAUSAL = re.compile(r"\b(because|since|due to|owing to|as a result|in order to|so that|aimed at|reason|"
+CAUSAL = re.compile(r"^\W*to \w+|\b(because|since|due to|owing to|as a result|in order to|so that|"
+                    r"aim(?:s|ed)? (?:at|to)|in (?:a bid|an effort|an attempt) to|so as to|reason|"
+                    r"with the (?:aim|goal|intention|purpose) of|"
                     r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"
                     r"in response|seeks?|wants?|desire|goal|to (?:counter|confront|tackle|resolve)|"
                     r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"

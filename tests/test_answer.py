@@ -11,7 +11,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import missing_figure
+from qa.answer_types import holds_answer_type, missing_figure
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
@@ -45,6 +45,16 @@ def test_why_question_gets_quoted_reasons(built):
     quotes = " ".join(c.quote for c in result.citations)
     assert "needs to resolve urgent issues" in quotes or "continuation of an ongoing improvement" in quotes
     assert result.citations[0].date == "2024-04-29"  # the article on the delisting leads
+
+
+@pytest.mark.parametrize(("text", "gives"), [
+    ("To push the US out of Afghanistan, the Taliban courted Iran.", True),  # a purpose clause
+    ("In a bid to gain recognition, it hosted talks.", True),
+    ("Moscow aims to contain the threat.", True),
+    ("It went to Moscow in 2019.", False),
+])
+def test_a_cause_or_a_purpose_answers_why(text, gives):
+    assert holds_answer_type(text, "Why did the Taliban court Iran?") is gives
 
 
 def test_answer_from_two_articles(built):
