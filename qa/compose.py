@@ -186,7 +186,7 @@ def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> 
     words. Not the title: every sentence would then hold the words of the subject it is about."""
     if not overlap.stems:  # "Why?" has no words of its own
         return True
-    tokens = sentence_tokens(index.sentence_text(sentence)) + author_tokens(index, sentence)
+    tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
     if _same_paragraph(index, sentence - 1, sentence):
         tokens += sentence_tokens(index.sentence_text(sentence - 1))
     return overlap.words(tokens) >= FURTHER_MIN_OVERLAP

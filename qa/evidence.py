@@ -9,6 +9,7 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -108,12 +109,12 @@ class Overlap:
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 
-    def words(self, tokens: list[str]) -> float:
+    def words(self, tokens: Sequence[str]) -> float:
         found = self.stems.intersection(tokens)
         found.update(k for k, name in self.spelt.items() if k not in found and name.issubset(tokens))
         return sum(self.idf(t) for t in found) / self.total
 
-    def phrases(self, tokens: list[str]) -> float:
+    def phrases(self, tokens: Sequence[str]) -> float:
         if not self.bigrams:
             return 0.0
         return len(self.bigrams.intersection(zip(tokens, tokens[1:]))) / len(self.bigrams)
@@ -140,7 +141,7 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "chunk_rank": 1.0 / (1.0 + positions),
         "bm25": bm25 / top,
         "overlap": [overlap.words(t) for t in tokens],
-        "overlap_with_doc": [overlap.words(t + _doc_tokens(index, int(s))) for s, t in zip(ids, tokens)],
+        "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s))]) for s, t in zip(ids, tokens)],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
         **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in TYPE_CUES.items()},
@@ -152,7 +153,7 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     return rows
 
 
-def _tokens_around(index: IndexData, ids: np.ndarray) -> dict[int, list[str]]:
+def _tokens_around(index: IndexData, ids: np.ndarray) -> dict[int, tuple[str, ...]]:
     """Stems of each candidate sentence and of the sentences either side (candidates are often each
     other's neighbours)."""
     n = len(index.spans.sent_doc)
@@ -161,17 +162,13 @@ def _tokens_around(index: IndexData, ids: np.ndarray) -> dict[int, list[str]]:
 
 
 @lru_cache(maxsize=8192)  # the answer step reads again the sentences the evidence step read
-def _cached_tokens(text: str) -> tuple[str, ...]:
+def sentence_tokens(text: str) -> tuple[str, ...]:
+    """Stems of a sentence of the index, tokenized once for all the steps of an answer."""
     return tuple(tokenize(text))
 
 
-def sentence_tokens(text: str) -> list[str]:
-    """Stems of a sentence of the index, tokenized once for all the steps of an answer."""
-    return list(_cached_tokens(text))
-
-
 def _neighbour_overlap(index: IndexData, sentence: int, offset: int, overlap: Overlap,
-                       tokens_of: dict[int, list[str]]) -> float:
+                       tokens_of: dict[int, tuple[str, ...]]) -> float:
     nb = sentence + offset
     if not 0 <= nb < len(index.spans.sent_doc) or index.spans.sent_doc[nb] != index.spans.sent_doc[sentence]:
         return 0.0
