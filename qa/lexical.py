@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,7 @@ _stemmer = Stemmer.Stemmer("english")
 # an indexed one is taken for a misspelling of it. Shorter words are left alone ("bank" is not "ban").
 TYPO_MIN_CHARS = 5
 TYPO_LONG_CHARS = 8
+RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names looked up for it
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
@@ -118,7 +120,8 @@ class LexicalIndex:
         self.vocab = bm25.vocab_dict
         self.idf = idf
         self.max_idf = max(idf.values(), default=1.0)
-        self._last: tuple[str, np.ndarray] | None = None
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the web app answers several questions at once
         # Indexed stems by accent-folded spelling, grouped by first letter (a typo rarely hits it); built
         # here, with the index, rather than on the first misspelt question.
         self._by_initial: dict[str, dict[str, str]] = {}
@@ -159,17 +162,22 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for `query` (zeros when no query word is in the vocabulary), read-only.
-        The last query's scores are kept: retrieval and the evidence step both score the same query."""
-        last = self._last
-        if last is not None and last[0] == query:
-            return last[1]
+        The last few queries' scores are kept: retrieval, the evidence step and the name lookup of one
+        answer score the same queries."""
+        with self._lock:
+            if query in self._recent:
+                self._recent.move_to_end(query)
+                return self._recent[query]
         known = [t for t in self.query_tokens(query) if t in self.vocab]
         if known:
             out = self.bm25.get_scores(known).astype(np.float32)
         else:
             out = np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         out.setflags(write=False)
-        self._last = (query, out)
+        with self._lock:
+            self._recent[query] = out
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
         return out
 
     def top(self, query: str, k: int) -> np.ndarray:
