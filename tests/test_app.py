@@ -158,6 +158,26 @@ def test_browser_question_citation_and_highlight(server, browser):
 
 
 @pytest.mark.browser
+def test_browser_copies_an_answer_with_its_sources_as_plain_text(server, browser):
+    url, _, _ = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#qa-input textarea")
+    _ask(page, "Why did Russia delist the Taliban?", ".qa-card[id]")
+    page.locator("button.qa-copy").last.click()
+    page.wait_for_function("() => document.querySelector('button.qa-copy').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    quote = page.locator(".qa-card[id] mark").first.inner_text()
+    title = page.locator(".qa-card[id] .qa-title").first.inner_text()
+    assert copied.startswith("Why did Russia delist the Taliban?\n")
+    assert quote in copied and "[1]" in copied and "\nSources:\n[1] " in copied and title in copied
+    assert "<" not in copied and "&#" not in copied  # text, not markup
+    context.close()
+
+
+@pytest.mark.browser
 def test_browser_hostile_document_renders_as_text(server, browser):
     url, _, _ = server
     page = _open_chat(browser, url)

@@ -111,7 +111,7 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(label="Conversation", height=520, elem_id="qa-chat",
-                                      buttons=["copy"], feedback_options=None)
+                                      buttons=[], feedback_options=None)
                     with gr.Row():
                         box = gr.Textbox(placeholder="Ask about the sources, e.g. Why did Russia delist the Taliban?",
                                          show_label=False, scale=5, max_length=settings.max_question_chars,

@@ -20,26 +20,48 @@ def byline(c) -> str:
 
 
 def answer_html(result: dict, turn: int) -> list[str]:
-    """The answer as a list of pieces (streamed one by one): each quote with its marker link."""
+    """The answer as a list of pieces (streamed one by one): each quote with its marker link, the last
+    one followed by a button that copies the answer as plain text with its sources."""
     if not result["grounded"]:
         return [
             '<span class="qa-abstain"><strong>Not in the sources.</strong> '
             f"{esc(result['answer'])} Nothing in the indexed documents supports an answer, so none is "
             "given. Try rephrasing, or see the possibly related passages under Sources.</span>"
         ]
-    return [
+    pieces = [
         f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
         f'title="{esc(c["title"])}">[{c["n"]}]</a>'
         for c in result["citations"]
     ]
+    # The text to copy rides in a hidden element: the chat's sanitizer drops data attributes.
+    pieces[-1] += (f'<br><span class="qa-copy-text">{esc_keeping_lines(plain_answer(result))}</span>'
+                   '<button class="qa-copy" type="button">Copy with sources</button>')
+    return pieces
+
+
+def plain_answer(result: dict) -> str:
+    """The question, its quotes and a numbered list of their sources, as plain text to paste elsewhere."""
+    quotes = " ".join(f"{quoted_plain(c['quote'])} [{c['n']}]" for c in result["citations"])
+    sources = [f"[{c['n']}] {', '.join(c['authors']) or c['publisher'] or 'Author not stated'}, "
+               f"“{c['title']}”, {c['date'] or 'undated'}. {c['source']}" for c in result["citations"]]
+    return "\n".join([result["question"], "", quotes, "", "Sources:", *sources])
+
+
+def esc_keeping_lines(text: str) -> str:
+    """`esc`, with line breaks kept as characters rather than shown as breaks (for text to copy)."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", "&#10;")
 
 
 def quoted(quote: str) -> str:
     """The quote in quotation marks, escaped; one that is itself a quotation keeps only its own marks."""
+    return esc(quoted_plain(quote))
+
+
+def quoted_plain(quote: str) -> str:
     inner = quote[1:-1]
     if len(quote) > 1 and quote[0] in "“\"" and quote[-1] in "”\"" and not any(m in inner for m in "“”\""):
-        return esc(quote)
-    return f"“{esc(quote)}”"
+        return quote
+    return f"“{quote}”"
 
 
 def doc_link(c: dict) -> str:
@@ -114,6 +136,10 @@ APP_CSS = """
 .qa-abstain{display:block;border-left:4px solid #b45309;background:#fff7ed;color:#7c2d12;padding:.5em .8em;
   border-radius:4px}
 .qa-wait{color:#6b7280;font-style:italic}
+.qa-copy-text{display:none}
+.qa-copy{margin-top:.5em;font-size:.8em;padding:.2em .7em;border:1px solid #d1d5db;border-radius:6px;
+  background:#fff;color:#374151;cursor:pointer}
+.qa-copy:hover{border-color:#1d4ed8;color:#1d4ed8}
 #qa-sources{max-height:72vh;overflow-y:auto}
 .qa-turn{margin-bottom:1.2em}
 .qa-turn-q{font-weight:600;font-size:.9em;color:#374151;margin:.2em 0 .4em}
@@ -132,7 +158,35 @@ APP_CSS = """
 
 APP_HEAD = """
 <script>
+function qaCopy(button) {
+  // The clipboard API needs a secure context; served over plain http on a network it is missing.
+  const source = button.previousElementSibling;
+  const text = source ? source.textContent : '';
+  const done = function () {
+    button.textContent = 'Copied';
+    setTimeout(function () { button.textContent = 'Copy with sources'; }, 1500);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done);
+    return;
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.appendChild(area);
+  area.select();
+  document.execCommand('copy');
+  area.remove();
+  done();
+}
 document.addEventListener('click', function (event) {
+  const copy = event.target.closest && event.target.closest('button.qa-copy');
+  if (copy) {
+    event.preventDefault();
+    qaCopy(copy);
+    return;
+  }
   const link = event.target.closest && event.target.closest('a.qa-cite');
   if (!link) return;
   event.preventDefault();
