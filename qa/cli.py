@@ -79,11 +79,13 @@ def _ask(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(result.answer)
+    # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
+    print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
     for c in result.citations:
         by = ", ".join(c.authors) or c.publisher or "author not stated"
         print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")
-        print(textwrap.indent(textwrap.fill(c.quote, 96), "    "))
+        # Wrapped for reading, never inside a word: "Iran-Afghan" must not read as "Iran-" and "Afghan".
+        print(textwrap.indent(textwrap.fill(c.quote, 96, break_on_hyphens=False, break_long_words=False), "    "))
     if not result.grounded and result.related:
         print("\nPossibly related (not an answer):")
         for c in result.related:

@@ -449,9 +449,13 @@ def test_cli_ask_text_and_json(built):
     _, index = built
     proc = run_cli("ask", "How much has ISKP grown since the Taliban took over?", "--index", str(index))
     assert proc.returncode == 0 and "[1]" in proc.stdout and "tripled" in proc.stdout
+    text = proc.stdout
     proc = run_cli("ask", "How much has ISKP grown since the Taliban took over?", "--index", str(index), "--json")
     data = json.loads(proc.stdout)
     assert data["grounded"] and data["citations"][0]["quote"] in proc.stdout
+    assert text.startswith(f"“{data['citations'][0]['quote']}” [1]")
+    proc = run_cli("ask", "What did Qureshi say about the dialogue process?", "--index", str(index))
+    assert "process [between the US and the Taliban] to" in proc.stdout.splitlines()[0]  # no markdown escapes
     proc = run_cli("ask", "", "--index", str(index))
     assert proc.returncode == 2 and "empty" in proc.stderr
 
