@@ -23,11 +23,9 @@ def answer_html(result: dict, turn: int) -> list[str]:
     """The answer as a list of pieces (streamed one by one): each quote with its marker link, the last
     one followed by a button that copies the answer as plain text with its sources."""
     if not result["grounded"]:
-        return [
-            '<span class="qa-abstain"><strong>Not in the sources.</strong> '
-            f"{esc(result['answer'])} Nothing in the indexed documents supports an answer, so none is "
-            "given. Try rephrasing, or see the possibly related passages under Sources.</span>"
-        ]
+        hint = "Try rephrasing, or see the possibly related passages under Sources." if result.get("related") \
+            else "Try rephrasing."
+        return [f'<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} {hint}</span>']
     pieces = [
         f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
         f'title="{esc(c["title"])}">[{c["n"]}]</a>'
