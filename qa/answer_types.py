@@ -8,12 +8,17 @@ import re
 from qa.lexical import tokenize
 from qa.names import has_new_name
 
+_OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
     "number": re.compile(r"\bhow (many|much|long|old|far|large|big|often|high)\b|\bwhat (percentage|percent|"
                          r"number|proportion|share|amount)\b", re.I),
-    "date": re.compile(r"\bwhen\b|\bwhat (year|date|month|day|time|century|decade|period)\b|\bwhich year\b", re.I),
-    "person": re.compile(r"\bwho\b|\bwhom\b|\bwhose\b", re.I),
-    "place": re.compile(r"\bwhere\b|\bwhich (country|countries|city|province|region|state|place)\b", re.I),
+    # "when", "who" and "where" ask only where a question or clause opens on them: "How old was he when
+    # he played?" asks for a number, "the man who ..." for nothing.
+    "date": re.compile(_OPENS + r"(?:(?:since|until|till|by|from)\s+)?when\b|"
+                       r"\bwhat (year|date|month|day|time|century|decade|period)\b|\bwhich year\b", re.I),
+    "person": re.compile(_OPENS + r"(?:(?:to|by|with|for|of|from)\s+)?(?:who|whom|whose)\b", re.I),
+    "place": re.compile(_OPENS + r"(?:(?:from|to|in)\s+)?where\b|"
+                        r"\bwhich (country|countries|city|province|region|state|place)\b", re.I),
     "reason": re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (caused|led to|prompted|motivated|drove)\b|"
                          r"\bhow come\b|\breasons?\b|\bmotivations?\b", re.I),
 }

@@ -11,7 +11,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import holds_answer_type, missing_figure
+from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import last_reply
 from qa.embedding import get_embedder
@@ -55,6 +55,18 @@ def test_why_question_gets_quoted_reasons(built):
 ])
 def test_a_cause_or_a_purpose_answers_why(text, gives):
     assert holds_answer_type(text, "Why did the Taliban court Iran?") is gives
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("When did the Taliban take power?", {"date"}),
+    ("How old was he when he led the group?", {"number"}),  # "when" opens no question here
+    ("In 2015, who met the Taliban in Tajikistan?", {"person"}),
+    ("To whom did Pakistan send the delegation?", {"person"}),
+    ("Which man who led the resistance fled?", set()),
+    ("And where is the TIP based now?", {"place"}),
+])
+def test_when_who_and_where_ask_only_where_a_question_or_clause_opens_on_them(question, kinds):
+    assert question_types(question) == kinds
 
 
 def test_answer_from_two_articles(built):
