@@ -24,8 +24,9 @@ _QTYPES = {
 }
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                          r"million|billion|percent)\b", re.I)
-_HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|"
-                       r"october|november|december)\b|\bcentury\b", re.I)
+_HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|march|april|may|june|july|august|"
+                       r"september|october|november|december|spring|summer|autumn|winter|monday|tuesday|wednesday|"
+                       r"thursday|friday|saturday|sunday)\b|\bcentur(?:y|ies)\b|\b\d+\s*(?:BC|BCE|AD|CE)\b", re.I)
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
 # may give; before a noun it asks for an amount.
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|were|do|does|did|will|would|"

@@ -69,6 +69,16 @@ def test_when_who_and_where_ask_only_where_a_question_or_clause_opens_on_them(qu
     assert question_types(question) == kinds
 
 
+@pytest.mark.parametrize(("text", "gives"), [
+    ("Militants moved there in the 1990s.", True),
+    ("The talks resumed in the spring.", True),
+    ("The city was founded in 500 BC.", True),
+    ("The talks resumed after the ceasefire.", False),
+])
+def test_a_date_answers_when(text, gives):
+    assert holds_answer_type(text, "When did the talks resume?") is gives
+
+
 def test_answer_from_two_articles(built):
     _, index = built
     result = answer("What divides Iran and the Taliban?", index_dir=index)
