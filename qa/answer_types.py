@@ -51,7 +51,11 @@ _MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spe
 _MONEY = re.compile(r"[$£€¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|renminbi|rupees?|lakhs?|crores?|rubles?|"
                     r"roubles?|francs?|marks|pesos?|lira|lire|afghanis?|rials?|tomans?|dinars?|dirhams?|riyals?|"
                     r"shillings?|guineas?|kronor|kroner|krona|cents?|pence|usd|eur|gbp)\b", re.I)
-CAUSAL = re.compile(r"^\W*to \w+|\b(because|since|due to|owing to|as a result|in order to|so that|"
+# "since 2003", "since then": time, not a cause.
+_TIME_AFTER_SINCE = (r"(?:\d|then|early|late|mid|january|february|march|april|may|june|july|august|september|october|"
+                     r"november|december|the (?:start|end|beginning|fall))")
+CAUSAL = re.compile(r"^\W*to \w+|\b(because|since(?!\s+" + _TIME_AFTER_SINCE + r")|due to|owing to|as a result|"
+                    r"in order to|so that|"
                     r"aim(?:s|ed)? (?:at|to)|in (?:a bid|an effort|an attempt) to|so as to|reason|"
                     r"with the (?:aim|goal|intention|purpose) of|"
                     r"driven by|fear|concern|motivat\w*|led to|therefore|thus|given that|interest|"

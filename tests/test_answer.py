@@ -52,6 +52,8 @@ def test_why_question_gets_quoted_reasons(built):
     ("In a bid to gain recognition, it hosted talks.", True),
     ("Moscow aims to contain the threat.", True),
     ("It went to Moscow in 2019.", False),
+    ("Since 2003, Iran has protected the lake.", False),  # time, not a cause
+    ("Since the group is weak, it hides.", True),
 ])
 def test_a_cause_or_a_purpose_answers_why(text, gives):
     assert holds_answer_type(text, "Why did the Taliban court Iran?") is gives
