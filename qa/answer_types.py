@@ -83,6 +83,9 @@ def holds_answer_type(text: str, question: str) -> bool:
     return any(TYPE_CUES[kind](text, question) for kind in question_types(question))
 
 
+SUM_OF_MONEY, FIGURE = "sum of money", "figure"  # what `missing_figure` finds missing
+
+
 def missing_figure(text: str, question: str) -> str:
     """What the question asks for that `text` does not give: "sum of money" for a cost or price ("How
     much did the dam cost?": "25 percent" is no sum), "figure" for a count or amount ("how many", "what
@@ -90,9 +93,9 @@ def missing_figure(text: str, question: str) -> str:
     2022"; nor is "the two parties", which points back to what was named before, unless it counts what is
     asked about ("How many partners?": "the three main partners")."""
     if _MONEY_ASKED.search(question):
-        return "" if _MONEY.search(text) else "sum of money"
+        return "" if _MONEY.search(text) else SUM_OF_MONEY
     if not _COUNT.search(question):
         return ""
     asked = set(tokenize(question))
     text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", _YEAR.sub(" ", text))
-    return "" if _QUANTITY.search(text) else "figure"
+    return "" if _QUANTITY.search(text) else FIGURE

@@ -7,8 +7,8 @@ from itertools import islice
 
 import numpy as np
 
-from qa.answer_types import CAUSAL, holds_answer_type, missing_figure
-from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
+from qa.answer_types import CAUSAL, SUM_OF_MONEY, holds_answer_type, missing_figure
+from qa.evidence import Evidence, Overlap, author_tokens, lead_with, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
@@ -25,7 +25,6 @@ _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
-MONEY_KEEP = 0.8  # a sentence giving the sum of money asked for may lead if it scores this share of the best one
 RELATED = 3  # nearest passages offered beside a refusal
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
 # before it to be understood.
@@ -119,28 +118,18 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     context = index.sentence_text(before) if _same_paragraph(index, before, top.sentence) else ""
     if holds_answer_type(quote, question) or _answers_new_words(index, f"{context} {quote}", question):
         return evidence
-    for i, e in enumerate(evidence[1:], start=1):
-        if e.score < RELATIVE_KEEP * top.score:
-            break
-        if index.sentence_text(e.sentence) not in last_lead and _holds_question_words(index, e.sentence, overlap):
-            return [e, *evidence[:i], *evidence[i + 1:]]
-    return evidence
+    return lead_with(evidence, lambda e: index.sentence_text(e.sentence) not in last_lead
+                     and _holds_question_words(index, e.sentence, overlap), keep=RELATIVE_KEEP)
 
 
 def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
-    """For a question asking for a sum of money, lead with the first sentence scoring at least MONEY_KEEP
-    of the best that gives one, when the best does not ("How much money did the committee raise?": "25
-    percent of all money it raises" is no sum; "$40 million" is). Not for any figure: a count question
-    would then lead with a byline's or a date's number."""
-    best = evidence[0]
-    if missing_figure(index.sentence_text(best.sentence), question) != "sum of money":
+    """For a question asking for a sum of money, lead with a sentence that gives one (see `lead_with`),
+    when the best does not ("How much money did the committee raise?": "25 percent of all money it
+    raises" is no sum; "$40 million" is). Not for any figure: a count question would then lead with a
+    byline's or a date's number."""
+    if missing_figure(index.sentence_text(evidence[0].sentence), question) != SUM_OF_MONEY:
         return evidence
-    for i, e in enumerate(evidence[1:], start=1):
-        if e.score < MONEY_KEEP * best.score:
-            break
-        if not missing_figure(index.sentence_text(e.sentence), question):
-            return [e, *evidence[:i], *evidence[i + 1:]]
-    return evidence
+    return lead_with(evidence, lambda e: not missing_figure(index.sentence_text(e.sentence), question))
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:

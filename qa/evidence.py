@@ -228,7 +228,18 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     return prefer_same_holder(index, question, ranked)
 
 
-HOLDER_KEEP = 0.8  # a sentence naming the asked holder may lead if it scores this share of the best one
+LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
+
+
+def lead_with(ranked: list[Evidence], fits, keep: float = LEAD_KEEP) -> list[Evidence]:
+    """`ranked` led by the first later sentence for which `fits` holds, among those scoring at least
+    `keep` of the best one; unchanged if there is none."""
+    for i, e in enumerate(ranked[1:], start=1):
+        if e.score < keep * ranked[0].score:
+            break
+        if fits(e):
+            return [e, *ranked[:i], *ranked[i + 1:]]
+    return ranked
 
 
 def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
@@ -236,13 +247,6 @@ def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) 
     gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
     "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
     asked = asked_posts(question)
-    if not asked or not ranked:
+    if not asked or not ranked or holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
         return ranked
-    if holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
-        return ranked
-    for i, e in enumerate(ranked[1:], start=1):
-        if e.score < HOLDER_KEEP * ranked[0].score:
-            break
-        if holder_fit(index.sentence_text(e.sentence), asked) > 0:
-            return [e, *ranked[:i], *ranked[i + 1:]]
-    return ranked
+    return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), asked) > 0)

@@ -11,12 +11,25 @@ _ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'`*_[]()#|~\\!{}$"}
 
 def esc(text: str) -> str:
     """Text as inert HTML: markup characters and markdown punctuation become numeric entities."""
-    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", "<br>")
+    return _inert(text).replace("\n", "<br>")
+
+
+def esc_keeping_lines(text: str) -> str:
+    """`esc`, with line breaks kept as characters rather than shown as breaks (for text to copy)."""
+    return _inert(text).replace("\n", "&#10;")
+
+
+def _inert(text: str) -> str:
+    return "".join(_ENTITIES.get(ch, ch) for ch in text)
+
+
+def credit(c: dict) -> str:
+    """Who a citation is credited to: its authors, else its publisher."""
+    return ", ".join(c["authors"]) or c["publisher"] or "Author not stated"
 
 
 def byline(c) -> str:
-    authors = ", ".join(c["authors"]) or c["publisher"] or "Author not stated"
-    return f"{esc(authors)} · {esc(c['date'] or 'undated')}"
+    return f"{esc(credit(c))} · {esc(c['date'] or 'undated')}"
 
 
 def answer_html(result: dict, turn: int) -> list[str]:
@@ -40,14 +53,9 @@ def answer_html(result: dict, turn: int) -> list[str]:
 def plain_answer(result: dict) -> str:
     """The question, its quotes and a numbered list of their sources, as plain text to paste elsewhere."""
     quotes = " ".join(f"{quoted_plain(c['quote'])} [{c['n']}]" for c in result["citations"])
-    sources = [f"[{c['n']}] {', '.join(c['authors']) or c['publisher'] or 'Author not stated'}, "
-               f"“{c['title']}”, {c['date'] or 'undated'}. {c['source']}" for c in result["citations"]]
+    sources = [f"[{c['n']}] {credit(c)}, “{c['title']}”, {c['date'] or 'undated'}. {c['source']}"
+               for c in result["citations"]]
     return "\n".join([result["question"], "", quotes, "", "Sources:", *sources])
-
-
-def esc_keeping_lines(text: str) -> str:
-    """`esc`, with line breaks kept as characters rather than shown as breaks (for text to copy)."""
-    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", "&#10;")
 
 
 def quoted(quote: str) -> str:
