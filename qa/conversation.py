@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from qa.embedding import get_embedder
 from qa.lexical import tokenize
-from qa.names import name_words
+from qa.names import name_spans, name_words
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -38,29 +41,50 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> t
     only there; the other quotes would pull in their own subjects), or else the start of the last answer.
     Its words take in the names the topic was about ("What did he say?" after "Who is Zabihullah
     Mujahid?", "How many were killed?"), only names: the earlier questions' other words ask what was
-    already answered. "And what about Iran?" turns to a subject of its own, and a bare "Why?" is matched
-    with all the words of its query."""
-    topic = _topic(history) if history and is_follow_up(question) else ""
-    if not topic:
+    already answered. "And what about Iran?" is matched with the last question asked of Iran (`_turned`), a
+    bare "Why?" with all the words of its query."""
+    questions = _topic(history) if history and is_follow_up(question) else []
+    if not questions:
         return question, question
+    topic = " ".join(questions)
     pointing = _ANAPHORA.search(question)
     last_answer = (last_lead or _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]) if pointing else ""
     query = " ".join(p for p in (question, topic, last_answer) if p)
-    if _CONTINUATION.match(question) or not (tokenize(question) or pointing):
+    if _CONTINUATION.match(question):
+        turned = _turned(question, questions[-1])
+        # the topic stays in the query: "And in Iran?" after "What happened at Crocus City?" asks of an attack
+        return (f"{question} {turned} {topic}", f"{question} {turned}") if turned else (query, question)
+    if not (tokenize(question) or pointing):
         return query, question
     return query, " ".join([question, *name_words(topic)])
 
 
-def _topic(history: list[dict]) -> str:
-    """The last question, and while it was itself a follow-up the ones before it (at most TOPIC_TURNS):
-    "Why?" after "What did he say?" after "Who is Mujahid?" is still about Mujahid."""
+def _turned(question: str, earlier: str) -> str:
+    """The earlier question asked of the follow-up's own subject: "And what about Pakistan?" after "What
+    does China want from the Taliban?" asks "What does Pakistan want from the Taliban?". The earlier
+    question's name most like the new one (by the model's vectors: a country for a country) gives way;
+    "" when either names nothing, or `earlier` is itself a follow-up (the oldest of a long chain)."""
+    if is_follow_up(earlier):
+        return ""
+    new, old = name_spans(question), name_spans(earlier)
+    if not new or not old:
+        return ""
+    subject = question[new[0][0]:new[-1][1]]
+    vectors = get_embedder().encode([subject, *(earlier[a:b] for a, b in old)])
+    start, end = old[int(np.argmax(vectors[1:] @ vectors[0]))]
+    return f"{earlier[:start]}{subject}{earlier[end:]}"
+
+
+def _topic(history: list[dict]) -> list[str]:
+    """The last question, and while it was itself a follow-up the ones before it (at most TOPIC_TURNS),
+    newest first: "Why?" after "What did he say?" after "Who is Mujahid?" is still about Mujahid."""
     questions = [_content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
     topic = []
     for q in reversed(questions[-TOPIC_TURNS:]):
         topic.append(q)
         if not is_follow_up(q):
             break
-    return " ".join(topic)
+    return topic
 
 
 def last_reply(history: list[dict] | None) -> str:

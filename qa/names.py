@@ -50,6 +50,15 @@ def name_runs(text: str) -> list[list[re.Match]]:
     return runs
 
 
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each name in `text`, a possessive ending left outside ("Iran" of "Iran's")."""
+    spans = []
+    for run in name_runs(text):
+        possessive = _POSSESSIVE.search(run[-1][0])
+        spans.append((run[0].start(), run[-1].end() - (len(possessive[0]) if possessive else 0)))
+    return spans
+
+
 def name_words(text: str) -> list[str]:
     """The words of `text` that are names, possessives dropped."""
     return [_POSSESSIVE.sub("", w[0]) for run in name_runs(text) for w in run]

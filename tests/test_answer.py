@@ -13,7 +13,7 @@ from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
-from qa.conversation import last_reply
+from qa.conversation import last_reply, resolve
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
@@ -332,6 +332,9 @@ def test_over_long_question_raises_value_error(built):
     ("What did the Taliban refuse at the 2018 Moscow conference?", "What happened next?", "In May 2019"),
     # the answer was already shown, inside the last lead: no unrelated sentence leads instead of it
     ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", "whereabouts have remained"),
+    # "And X?" asks the last question of X: its name most like X gives way
+    ("How many people were killed in the Crocus City attack?", "And in the attack in Iran?", "killed 103"),
+    ("What concerns has Uzbekistan expressed about the Taliban?", "And Pakistan?", "liberty of action"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
@@ -340,6 +343,15 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     a2 = answer(follow_up, history, index_dir=index)
     assert a2.grounded and expected in a2.citations[0].quote  # leads with the new information
     check_citations(a2, index)
+
+
+def test_and_what_about_asks_the_last_question_of_its_own_subject():
+    history = [{"role": "user", "content": "What does China want from the Taliban?"},
+               {"role": "assistant", "content": "“...” [1]"}]
+    query, words = resolve("And what about Pakistan?", history)
+    assert "What does Pakistan want from the Taliban?" in words and "China" not in words
+    assert "What does China want" in query  # the earlier question still helps retrieve its sense
+    assert resolve("And in 2019?", history)[1] == "And in 2019?"  # no name to put in: the words as asked
 
 
 def test_a_pronoun_is_looked_for_in_the_last_lead_quote_not_in_every_quote(built):
