@@ -69,10 +69,10 @@ def _turned(question: str, earlier: str) -> str:
     new, old = name_spans(question), name_spans(earlier)
     if not new or not old:
         return ""
-    subject = question[new[0][0]:new[-1][1]]
-    vectors = get_embedder().encode([subject, *(earlier[a:b] for a, b in old)])
-    start, end = old[int(np.argmax(vectors[1:] @ vectors[0]))]
-    return f"{earlier[:start]}{subject}{earlier[end:]}"
+    vectors = get_embedder().encode([*(question[a:b] for a, b in new), *(earlier[a:b] for a, b in old)])
+    likeness = (vectors[len(new):] @ vectors[:len(new)].T).mean(axis=1)  # "Iran and Pakistan": like each
+    start, end = old[int(np.argmax(likeness))]
+    return f"{earlier[:start]}{question[new[0][0]:new[-1][1]]}{earlier[end:]}"
 
 
 def _topic(history: list[dict]) -> list[str]:

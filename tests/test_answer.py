@@ -351,6 +351,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     query, words = resolve("And what about Pakistan?", history)
     assert "What does Pakistan want from the Taliban?" in words and "China" not in words
     assert "What does China want" in query  # the earlier question still helps retrieve its sense
+    assert "What does Iran and Pakistan want from the Taliban?" in resolve("What about Iran and Pakistan?", history)[1]
     assert resolve("And in 2019?", history)[1] == "And in 2019?"  # no name to put in: the words as asked
 
 
