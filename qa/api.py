@@ -68,14 +68,16 @@ class Query:
     text: str
     words: str
     last_lead: str
+    restated: str = ""  # a follow-up asked in full ("What does Pakistan want ...?"), shown as `read_as`
 
 
 def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
     """The one way a question becomes a retrieval query (the ranker is trained on queries made by it)."""
     last_lead = first_quote(conversation.last_reply(history))
-    query, words = conversation.resolve(question, history, last_lead)
-    follow_up = query != question  # the conversation's context was taken in
-    return Query(spell_out(query, index.glossary), words, last_lead if follow_up else "")
+    reading = conversation.resolve(question, history, last_lead)
+    follow_up = reading.query != question  # the conversation's context was taken in
+    return Query(spell_out(reading.query, index.glossary), reading.words, last_lead if follow_up else "",
+                 reading.restated)
 
 
 @dataclass
@@ -126,5 +128,6 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
+    result.read_as = query.restated
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)

@@ -4,6 +4,7 @@ from the earlier turns alone (no language model is available)."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,8 +34,17 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 2 and not name_words(question)
 
 
-def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> tuple[str, str]:
-    """(query, words): the text to retrieve with and the words to match sentences with.
+class Reading(NamedTuple):
+    """How a question is read: `query` is retrieved with, `words` are matched with sentences, and
+    `restated` is the follow-up asked in full when it could be ("" otherwise), to show users."""
+
+    query: str
+    words: str
+    restated: str = ""
+
+
+def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> Reading:
+    """The text to retrieve with and the words to match sentences with.
 
     A question that stands on its own is both. A follow-up retrieves with the conversation's topic (see
     `_topic`) too, and for a pronoun with `last_lead`, the last answer's first quote ("him" is often named
@@ -45,7 +55,7 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> t
     bare "Why?" with all the words of its query."""
     questions = _topic(history) if history and is_follow_up(question) else []
     if not questions:
-        return question, question
+        return Reading(question, question)
     topic = " ".join(questions)
     pointing = _ANAPHORA.search(question)
     last_answer = (last_lead or _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]) if pointing else ""
@@ -53,10 +63,12 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> t
     if _CONTINUATION.match(question):
         turned = _turned(question, questions[-1])
         # the topic stays in the query: "And in Iran?" after "What happened at Crocus City?" asks of an attack
-        return (f"{question} {turned} {topic}", f"{question} {turned}") if turned else (query, question)
+        if turned:
+            return Reading(f"{question} {turned} {topic}", f"{question} {turned}", turned)
+        return Reading(query, question)
     if not (tokenize(question) or pointing):
-        return query, question
-    return query, " ".join([question, *name_words(topic)])
+        return Reading(query, question)
+    return Reading(query, " ".join([question, *name_words(topic)]))
 
 
 def _turned(question: str, earlier: str) -> str:

@@ -70,13 +70,16 @@ class Citation:
 
 @dataclass
 class Answer:
-    """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]."""
+    """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]; `read_as` is a
+    follow-up as it was read ("And what about Pakistan?" -> "What does Pakistan want from the
+    Taliban?"), "" for a question read as asked."""
 
     question: str
     answer: str
     grounded: bool
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)  # "possibly related" when abstaining
+    read_as: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -86,6 +89,7 @@ class Answer:
             "grounded": self.grounded,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
+            "read_as": self.read_as,
         }
 
 

@@ -20,7 +20,7 @@ from qa.index_format import load_index
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names
 from qa.retrieve import retrieve, sentence_ranking
-from ui.render import byline, quoted
+from ui.render import answer_html, byline, plain_answer, quoted
 
 
 def check_citations(result: Answer, index_dir) -> None:
@@ -348,11 +348,29 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
 def test_and_what_about_asks_the_last_question_of_its_own_subject():
     history = [{"role": "user", "content": "What does China want from the Taliban?"},
                {"role": "assistant", "content": "“...” [1]"}]
-    query, words = resolve("And what about Pakistan?", history)
-    assert "What does Pakistan want from the Taliban?" in words and "China" not in words
-    assert "What does China want" in query  # the earlier question still helps retrieve its sense
-    assert "What does Iran and Pakistan want from the Taliban?" in resolve("What about Iran and Pakistan?", history)[1]
-    assert resolve("And in 2019?", history)[1] == "And in 2019?"  # no name to put in: the words as asked
+    reading = resolve("And what about Pakistan?", history)
+    assert reading.restated == "What does Pakistan want from the Taliban?"
+    assert reading.restated in reading.words and "China" not in reading.words
+    assert "What does China want" in reading.query  # the earlier question still helps retrieve its sense
+    both = resolve("What about Iran and Pakistan?", history)
+    assert both.restated == "What does Iran and Pakistan want from the Taliban?"
+    assert resolve("And in 2019?", history) == ("And in 2019? What does China want from the Taliban?",
+                                                 "And in 2019?", "")  # no name to put in: not restated
+
+
+def test_an_answer_says_how_a_follow_up_was_read(built):
+    _, index = built
+    first = "What does China want from the Taliban?"
+    reply = answer(first, index_dir=index)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply.answer}]
+    follow_up = answer("And what about Pakistan?", history, index_dir=index)
+    assert follow_up.to_dict()["read_as"] == "What does Pakistan want from the Taliban?"
+    assert "Pakistan" in follow_up.citations[0].quote
+    assert reply.read_as == ""  # read as asked
+    html = "".join(answer_html({**follow_up.to_dict(), "read_as": "<b>x</b>"}, 1))
+    assert "Read as: &#60;b&#62;x&#60;/b&#62;</span>" in html and "<b>" not in html  # shown, escaped
+    assert plain_answer(follow_up.to_dict()).startswith(
+        "And what about Pakistan? (read as: What does Pakistan want from the Taliban?)\n")
 
 
 def test_a_pronoun_is_looked_for_in_the_last_lead_quote_not_in_every_quote(built):

@@ -69,6 +69,7 @@ def test_ask_endpoint_follow_up(client):
                {"role": "assistant", "content": first["answer"]}]
     result = client.predict("How many people did it kill?", history, api_name="/ask")
     assert result["grounded"] and any("143" in c["quote"] for c in result["citations"])
+    assert result["read_as"] == ""  # "it" is looked up, not restated
 
 
 def test_ask_endpoint_rejects_empty_question(client):
@@ -154,6 +155,18 @@ def test_browser_question_citation_and_highlight(server, browser):
     page.screenshot(path=str(SHOTS / "abstain.png"))
     page.click("#qa-clear")
     page.wait_for_function("() => document.querySelectorAll('a.qa-cite').length === 0")
+    page.close()
+
+
+@pytest.mark.browser
+def test_browser_shows_how_a_follow_up_was_read(server, browser):
+    url, _, _ = server
+    page = _open_chat(browser, url)
+    _ask(page, "What does China want from the Taliban?", ".qa-card[id]")
+    _ask(page, "And what about Pakistan?", "#qa-cite-2-1")
+    expected = "What does Pakistan want from the Taliban?"
+    assert page.locator(".qa-turn-q").first.inner_text() == f"Q2: And what about Pakistan? read as: {expected}"
+    assert page.locator("#qa-chat .qa-read-as").last.inner_text() == f"Read as: {expected}"
     page.close()
 
 

@@ -35,15 +35,18 @@ def byline(c) -> str:
 def answer_html(result: dict, turn: int) -> list[str]:
     """The answer as a list of pieces (streamed one by one): each quote with its marker link, the last
     one followed by a button that copies the answer as plain text with its sources."""
+    read_as = f'<span class="qa-read-as">Read as: {esc(result["read_as"])}</span><br>' if result.get("read_as") else ""
     if not result["grounded"]:
         hint = "Try rephrasing, or see the possibly related passages under Sources." if result.get("related") \
             else "Try rephrasing."
-        return [f'<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} {hint}</span>']
+        return [f'{read_as}<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} '
+                f'{hint}</span>']
     pieces = [
         f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
         f'title="{esc(c["title"])}">[{c["n"]}]</a>'
         for c in result["citations"]
     ]
+    pieces[0] = read_as + pieces[0]
     # The text to copy rides in a hidden element: the chat's sanitizer drops data attributes.
     pieces[-1] += (f'<br><span class="qa-copy-text">{esc_keeping_lines(plain_answer(result))}</span>'
                    '<button class="qa-copy" type="button">Copy with sources</button>')
@@ -55,7 +58,8 @@ def plain_answer(result: dict) -> str:
     quotes = " ".join(f"{quoted_plain(c['quote'])} [{c['n']}]" for c in result["citations"])
     sources = [f"[{c['n']}] {credit(c)}, “{c['title']}”, {c['date'] or 'undated'}. {c['source']}"
                for c in result["citations"]]
-    return "\n".join([result["question"], "", quotes, "", "Sources:", *sources])
+    asked = f'{result["question"]} (read as: {result["read_as"]})' if result.get("read_as") else result["question"]
+    return "\n".join([asked, "", quotes, "", "Sources:", *sources])
 
 
 def quoted(quote: str) -> str:
@@ -98,7 +102,8 @@ def cards_html(turns: list[tuple[int, str, dict]]) -> str:
                 "card shows where it comes from.</div>")
     blocks = []
     for turn, question, result in reversed(turns):
-        head = f'<div class="qa-turn-q">Q{turn}: {esc(question)}</div>'
+        read_as = f' <span class="qa-read-as">read as: {esc(result["read_as"])}</span>' if result.get("read_as") else ""
+        head = f'<div class="qa-turn-q">Q{turn}: {esc(question)}{read_as}</div>'
         if result["grounded"]:
             body = "".join(card(c, turn) for c in result["citations"])
         elif result.get("related"):
@@ -149,6 +154,7 @@ APP_CSS = """
 #qa-sources{max-height:72vh;overflow-y:auto}
 .qa-turn{margin-bottom:1.2em}
 .qa-turn-q{font-weight:600;font-size:.9em;color:#374151;margin:.2em 0 .4em}
+.qa-read-as{font-weight:400;font-style:normal;font-size:.85em;color:#6b7280}
 .qa-card{border:1px solid #d1d5db;border-radius:8px;padding:.6em .8em;margin:.5em 0;background:#fff;color:#111;
   transition:box-shadow .3s,border-color .3s}
 .qa-card.qa-flash{border-color:#1d4ed8;box-shadow:0 0 0 3px #93c5fd}
