@@ -21,6 +21,9 @@ _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what 
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
 _ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliated?|response|reaction|outcome|"
                        r"results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
+# What opens "And what about Iran's ...?": the rest is what the follow-up brings.
+_OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+about\b|what\s+else\b)?", re.I)
+_JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # "Iran and Pakistan" is one subject
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
 TOPIC_TURNS = 3
@@ -75,16 +78,20 @@ def _turned(question: str, earlier: str) -> str:
     """The earlier question asked of the follow-up's own subject: "And what about Pakistan?" after "What
     does China want from the Taliban?" asks "What does Pakistan want from the Taliban?". The earlier
     question's name most like the new one (by the model's vectors: a country for a country) gives way;
-    "" when either names nothing, or `earlier` is itself a follow-up (the oldest of a long chain)."""
+    "" when either names nothing, when `earlier` is itself a follow-up (the oldest of a long chain), or
+    when the result would leave out a word the follow-up brings ("And what did Iran say?" asks more than
+    the earlier question of Iran)."""
     if is_follow_up(earlier):
         return ""
     new, old = name_spans(question), name_spans(earlier)
-    if not new or not old:
+    if not new or not old or not all(_JOINED.fullmatch(question[a[1]:b[0]]) for a, b in zip(new, new[1:])):
         return ""
     vectors = get_embedder().encode([*(question[a:b] for a, b in new), *(earlier[a:b] for a, b in old)])
     likeness = (vectors[len(new):] @ vectors[:len(new)].T).mean(axis=1)  # "Iran and Pakistan": like each
     start, end = old[int(np.argmax(likeness))]
-    return f"{earlier[:start]}{question[new[0][0]:new[-1][1]]}{earlier[end:]}"
+    turned = f"{earlier[:start]}{question[new[0][0]:new[-1][1]]}{earlier[end:]}"
+    brought = set(tokenize(question[_OPENER.match(question).end():]))
+    return turned if brought <= set(tokenize(turned)) else ""
 
 
 def _topic(history: list[dict]) -> list[str]:
