@@ -11,7 +11,7 @@ from qa.answer_types import CAUSAL, SUM_OF_MONEY, holds_answer_type, missing_fig
 from qa.evidence import Evidence, Overlap, author_tokens, lead_with, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
-from qa.names import unmentioned_names
+from qa.names import name_words, spelt_alike, unmentioned_names
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
@@ -104,7 +104,9 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
     the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
     if no other sentence scores at least RELATIVE_KEEP of it and holds FURTHER_MIN_OVERLAP of the words
-    matched (which take in whom "him" is): an unrelated sentence is no news."""
+    matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
+    lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
+    the attack "on the Tajik border" further on)."""
     if _NEXT.search(question):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
@@ -118,8 +120,9 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     context = index.sentence_text(before) if _same_paragraph(index, before, top.sentence) else ""
     if holds_answer_type(quote, question) or _answers_new_words(index, f"{context} {quote}", question):
         return evidence
-    return lead_with(evidence, lambda e: index.sentence_text(e.sentence) not in last_lead
-                     and _holds_question_words(index, e.sentence, overlap), keep=RELATIVE_KEEP)
+    return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
+                                          and _holds_question_words(index, e.sentence, overlap))
+                     or _answers_new_words(index, index.sentence_text(e.sentence), question), keep=RELATIVE_KEEP)
 
 
 def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
@@ -140,9 +143,13 @@ def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
 
 
 def _answers_new_words(index: IndexData, text: str, question: str) -> bool:
-    """Whether `text` has at least half the words the follow-up brings itself, unless it asks for more."""
+    """Whether `text` has at least half the words the follow-up brings itself, unless it asks for more. A
+    name counts in any spelling alike ("And in Tajikistan?" is answered by "on the Tajik border")."""
     own = set(index.sentence_lexical.query_tokens(question))
-    return bool(own) and not _MORE.search(question) and 2 * len(own.intersection(tokenize(text))) >= len(own)
+    names = set(tokenize(" ".join(name_words(question))))
+    held = set(tokenize(text))
+    found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
+    return bool(own) and not _MORE.search(question) and 2 * len(found) >= len(own)
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap) -> list[Evidence]:

@@ -126,7 +126,7 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
 
 def _mentions(stems: list[str], words: dict[str, list[tuple[str, int]]]) -> int:
     """How often the counted words name what `stems` do, spelt alike ("Asian" is "Asia")."""
-    return sum(n for stem in stems for word, n in words.get(stem[:_PREFIX], ()) if _spelt_alike(stem, word))
+    return sum(n for stem in stems for word, n in words.get(stem[:_PREFIX], ()) if spelt_alike(stem, word))
 
 
 def _asked_names(question: str) -> list[list[str]]:
@@ -212,10 +212,10 @@ def _stem_of(word: str) -> str:
 
 def _same_holder(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two holders share a word, spelt alike."""
-    return any(_spelt_alike(x, y) for x in a for y in b)
+    return any(spelt_alike(x, y) for x in a for y in b)
 
 
-def _spelt_alike(x: str, y: str) -> bool:
+def spelt_alike(x: str, y: str) -> bool:
     """Whether two lower-case words name the same: "iran" and "iranian", "china" and "chinese", not "iran"
     and "iraq"."""
     return x == y or len(os.path.commonprefix([x, y])) >= max(_PREFIX, min(len(x), len(y)) - 1)

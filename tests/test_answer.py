@@ -335,6 +335,8 @@ def test_over_long_question_raises_value_error(built):
     # "And X?" asks the last question of X: its name most like X gives way
     ("How many people were killed in the Crocus City attack?", "And in the attack in Iran?", "killed 103"),
     ("What concerns has Uzbekistan expressed about the Taliban?", "And Pakistan?", "liberty of action"),
+    # the answer was in the last reply, after its lead: it may lead now ("Tajik" is "Tajikistan")
+    ("What did IS Khorasan attack in Uzbekistan?", "And in Tajikistan?", "Tajik border"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
