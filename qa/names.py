@@ -16,6 +16,7 @@ from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_OPENERS = ".!?:\"“"
+_QUALIFIED = re.compile(r"\s+(?:to|of|in|for)\s+(?:the\s+)?")
 _PREFIX = 4  # words spelt alike share at least this many first letters
 
 
@@ -172,12 +173,14 @@ def asked_posts(question: str) -> set[tuple[tuple[str, ...], str]]:
 
 
 def holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]]) -> int:
-    """+1 if the text gives an asked post to its holder, -1 if only to others, 0 if it says neither."""
+    """+1 if the text gives the asked posts it names to their holders, -1 if to others, 0 if it names none
+    ("the Russian ambassador to Tajikistan" is held by Russia and Tajikistan, not by "Russian Ambassador to
+    Afghanistan")."""
     given: dict[str, list[tuple[str, ...]]] = {}
     for holder, _, stem in _attributions(text):
         given.setdefault(stem, []).append(holder)
     fits = [any(_same_holder(h, g) for g in given[post]) for h, post in asked if post in given]
-    return 1 if any(fits) else -1 if fits else 0
+    return 0 if not fits else 1 if all(fits) else -1
 
 
 def _office(word: str) -> bool:
@@ -193,15 +196,24 @@ def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
     being the name's words up to there: "Kremlin spokesman", "Iran's foreign minister", "Newcastle
     International Airport" (both "Newcastle" and "Newcastle International" hold a post)."""
     out = []
-    for run in name_runs(text):
+    runs = name_runs(text)
+    starting = {run[0].start(): run for run in runs}
+    for run in runs:
         for i, name in enumerate(run):
             after = run[i + 1] if i + 1 < len(run) else LETTER_WORD.search(text, name.end())
             if after is None or not text[name.end():after.start()].isspace() or is_stop_word(after[0]):
                 continue
             stem = _stem_of(after[0])
             if stem:
-                out.append((tuple(_POSSESSIVE.sub("", w[0]).lower() for w in run[:i + 1]), after[0], stem))
+                out.append((_holder(run[:i + 1]), after[0], stem))
+                qualified = _QUALIFIED.match(text, after.end())  # "ambassador to Tajikistan": it holds the post too
+                if qualified and qualified.end() in starting:
+                    out.append((_holder(starting[qualified.end()]), after[0], stem))
     return tuple(out)
+
+
+def _holder(run: list[re.Match]) -> tuple[str, ...]:
+    return tuple(_POSSESSIVE.sub("", w[0]).lower() for w in run)
 
 
 @lru_cache(maxsize=65536)

@@ -582,14 +582,19 @@ def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
         tmp_path, "Kremlin spokesman Dmitry Peskov said talks would go on.\n\n"
                   "Taliban spokesman Zabihullah Mujahid said the step builds trust.\n\n"
                   "The Taliban’s foreign minister met exiles in Tehran.\n\n"
-                  "The Iranian foreign minister said the Taliban should not dominate.\n",
-        {0: 0.8, 1: 0.7, 2: 0.8, 3: 0.7})
+                  "The Iranian foreign minister said the Taliban should not dominate.\n\n"
+                  "Russian Ambassador to Afghanistan Zamir Kabulov met a Taliban envoy.\n\n"
+                  "Russian Ambassador to Tajikistan Semyon Grigoriev slammed the Taliban.\n",
+        {0: 0.8, 1: 0.7, 2: 0.8, 3: 0.7, 4: 0.8, 5: 0.7})
 
     def lead(question, first, second):
         return text[prefer_same_holder(index, question, [ranked[first], ranked[second]])[0].sentence]
     assert lead("How did the Taliban spokesman react?", 0, 1) == text[1]
     assert lead("What did Iran's foreign minister say?", 2, 3) == text[3]
     assert lead("What did the Kremlin spokesman say?", 0, 1) == text[0]
+    # a post "to" or "of" a place is held by both: Russia's envoy to Tajikistan is not its envoy to Kabul
+    assert lead("What did the Russian ambassador to Tajikistan say?", 4, 5) == text[5]
+    assert lead("What did the Russian ambassador say?", 4, 5) == text[4]
     assert lead("How did the spokesman react?", 0, 1) == text[0]  # no holder asked about
     too_far = [ranked[0], Evidence(ranked[1].sentence, ranked[1].chunk, 0.3)]
     assert text[prefer_same_holder(index, "How did the Taliban spokesman react?", too_far)[0].sentence] == text[0]
