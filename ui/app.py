@@ -20,7 +20,7 @@ EXAMPLES = [
     "Why are Central Asian countries wary of the Taliban?",
     "How much has ISKP grown since the Taliban took over?",
 ]
-DOC_COLUMNS = ["title", "authors", "date", "source", "chunks", "indexed"]
+DOC_COLUMNS = ["title", "by", "date", "source", "chunks", "indexed"]
 # In pixels, not shares of the page: on a phone the table scrolls sideways instead of wrapping each
 # header letter by letter.
 DOC_WIDTHS = ["340px", "190px", "100px", "270px", "80px", "180px"]
@@ -31,8 +31,9 @@ def _documents_table(settings: qa.Settings) -> list[list]:
         rows = qa.list_documents(settings=settings)
     except qa.QAError:
         return []
-    return [[row["title"], row["authors"] or "not stated", row["date"] or "undated", row["source"], row["chunks"],
-             _when(row["indexed_at"])] for row in rows]
+    # "by" as the source cards credit it: the authors, else the publisher
+    return [[row["title"], row["authors"] or row["publisher"] or "not stated", row["date"] or "undated", row["source"],
+             row["chunks"], _when(row["indexed_at"])] for row in rows]
 
 
 def _when(iso: str) -> str:
