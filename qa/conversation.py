@@ -78,9 +78,10 @@ def _turned(question: str, earlier: str) -> str:
     """The earlier question asked of the follow-up's own subject: "And what about Pakistan?" after "What
     does China want from the Taliban?" asks "What does Pakistan want from the Taliban?". The earlier
     question's name most like the new one (by the model's vectors: a country for a country) gives way;
-    "" when either names nothing, when `earlier` is itself a follow-up (the oldest of a long chain), or
-    when the result would leave out a word the follow-up brings ("And what did Iran say?" asks more than
-    the earlier question of Iran)."""
+    "" when either names nothing, when `earlier` is itself a follow-up (the oldest of a long chain), when
+    nothing changes ("And the Taliban?" after a question about the Taliban), or when the result would
+    leave out a word the follow-up brings ("And what did Iran say?" asks more than the earlier question
+    of Iran)."""
     if is_follow_up(earlier):
         return ""
     new, old = name_spans(question), name_spans(earlier)
@@ -91,7 +92,7 @@ def _turned(question: str, earlier: str) -> str:
     start, end = old[int(np.argmax(likeness))]
     turned = f"{earlier[:start]}{question[new[0][0]:new[-1][1]]}{earlier[end:]}"
     brought = set(tokenize(question[_OPENER.match(question).end():]))
-    return turned if brought <= set(tokenize(turned)) else ""
+    return turned if turned != earlier and brought <= set(tokenize(turned)) else ""
 
 
 def _topic(history: list[dict]) -> list[str]:

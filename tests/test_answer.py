@@ -361,6 +361,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     # not restated when that would drop what the follow-up asks itself, or its names are no one subject
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
+    assert resolve("And the Taliban?", history).restated == ""  # it would ask the earlier question again
 
 
 def test_an_answer_says_how_a_follow_up_was_read(built):
