@@ -4,6 +4,7 @@ General cues of English, shared by the ranker's features and the rules that shap
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.lexical import tokenize
 from qa.names import has_new_name
@@ -22,6 +23,10 @@ _QTYPES = {
     "reason": re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (caused|led to|prompted|motivated|drove)\b|"
                          r"\bhow come\b|\breasons?\b|\bmotivations?\b", re.I),
 }
+# "What is European Union law?", "Who was Asim Umar?": asks what or who something is, answered where the
+# text says so ("European Union law is a body of ...", "Asim Umar, the leader of ...").
+_DEFINITION = re.compile(r"^\W*(?:what|who)\s+(?:is|are|was|were)\s+(?:(?:the|a|an)\s+)?"
+                         r"(?P<subject>[\w’'.-]+(?:\s+[\w’'.-]+){0,5}?)\W*$", re.I)
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                          r"million|billion|percent)\b", re.I)
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|march|april|may|june|july|august|"
@@ -65,8 +70,28 @@ CAUSAL = re.compile(r"^\W*to \w+|\b(because|since(?!\s+" + _TIME_AFTER_SINCE + r
 
 
 def question_types(question: str) -> set[str]:
-    """The kinds of answer the question asks for ("number", "date", "person", "place", "reason")."""
-    return {name for name, pattern in _QTYPES.items() if pattern.search(question)}
+    """The kinds of answer the question asks for ("number", "date", "person", "place", "reason",
+    "definition")."""
+    kinds = {name for name, pattern in _QTYPES.items() if pattern.search(question)}
+    return kinds | {"definition"} if _DEFINITION.search(question) else kinds
+
+
+@lru_cache(maxsize=256)
+def _defined(question: str) -> re.Pattern | None:
+    """What says what the question's subject is: the subject, then a copula or an apposition, or a copula,
+    then the subject."""
+    asked = _DEFINITION.search(question)
+    if not asked:
+        return None
+    subject = r"\s+".join(re.escape(w) for w in asked["subject"].split())
+    return re.compile(rf"\b{subject}\s*(?:\([^)]*\)\s*)?(?:,\s*(?:a|an|the|who|which)\b|"
+                      r"(?:is|are|was|were)\s+(?:(?:also|not|now|still)\s+)?(?:a|an|the|one)\b|refers to\b|means\b)"
+                      rf"|\b(?:is|are|was|were)\s+(?:(?:the|a|an)\s+)?{subject}\b", re.I)  # "Canberra is the capital"
+
+
+def _gives_definition(text: str, question: str) -> bool:
+    pattern = _defined(question)
+    return bool(pattern and pattern.search(text))
 
 
 TYPE_CUES = {  # does a text hold what each answer type asks for?
@@ -75,6 +100,7 @@ TYPE_CUES = {  # does a text hold what each answer type asks for?
     "person": has_new_name,
     "place": has_new_name,
     "reason": lambda text, question: bool(CAUSAL.search(text)),
+    "definition": _gives_definition,
 }
 
 

@@ -81,6 +81,19 @@ def test_a_date_answers_when(text, gives):
     assert holds_answer_type(text, "When did the talks resume?") is gives
 
 
+@pytest.mark.parametrize(("question", "text", "gives"), [
+    ("What is European Union law?", "European Union law is a body of treaties and legislation.", True),
+    ("What is European Union law?", "European Union law is applied by the courts.", False),  # no definition
+    ("Who was Asim Umar?", "Asim Umar was killed in a raid.", False),
+    ("Who was Asim Umar?", "Asim Umar, the head of AQIS, was killed in a raid.", True),
+    ("What is the capital of Australia?", "Canberra is the capital of Australia.", True),
+])
+def test_what_is_x_is_answered_where_the_text_says_what_x_is(question, text, gives):
+    assert "definition" in question_types(question)
+    assert "definition" not in question_types("What did Russia announce on April 23?")
+    assert holds_answer_type(text, question) is gives
+
+
 def test_answer_from_two_articles(built):
     _, index = built
     result = answer("What divides Iran and the Taliban?", index_dir=index)
