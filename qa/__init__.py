@@ -17,9 +17,10 @@ from qa.types import (
     Document,
     IndexLoadError,
     QAError,
+    credit,
 )
 
 __all__ = [
     "answer", "build_index", "list_documents", "get_document", "add_source", "Settings",
-    "Answer", "BuildReport", "Chunk", "Citation", "Document", "IndexLoadError", "QAError",
+    "Answer", "BuildReport", "Chunk", "Citation", "Document", "IndexLoadError", "QAError", "credit",
 ]

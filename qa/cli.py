@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from qa.settings import Settings
-from qa.types import QAError
+from qa.types import QAError, credit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +82,7 @@ def _ask(args) -> int:
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
     print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
     for c in result.citations:
-        by = ", ".join(c.authors) or c.publisher or "author not stated"
+        by = credit(c.authors, c.publisher) or "author not stated"
         print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")
         # Wrapped for reading, never inside a word: "Iran-Afghan" must not read as "Iran-" and "Afghan".
         print(textwrap.indent(textwrap.fill(c.quote, 96, break_on_hyphens=False, break_long_words=False), "    "))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from itertools import islice
 
 import numpy as np
@@ -118,11 +119,12 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
     context = index.sentence_text(before) if _same_paragraph(index, before, top.sentence) else ""
-    if holds_answer_type(quote, question) or _answers_new_words(index, f"{context} {quote}", question):
+    answers = _answers_new_words(index, question)
+    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
     return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
                                           and _holds_question_words(index, e.sentence, overlap))
-                     or _answers_new_words(index, index.sentence_text(e.sentence), question), keep=RELATIVE_KEEP)
+                     or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
 
 
 def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
@@ -142,14 +144,20 @@ def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
             and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
 
 
-def _answers_new_words(index: IndexData, text: str, question: str) -> bool:
-    """Whether `text` has at least half the words the follow-up brings itself, unless it asks for more. A
-    name counts in any spelling alike ("And in Tajikistan?" is answered by "on the Tajik border")."""
+def _answers_new_words(index: IndexData, question: str) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a text's stems hold at least half the words the follow-up brings itself (never,
+    when it asks for more). A name counts in any spelling alike ("And in Tajikistan?" is answered by "on
+    the Tajik border")."""
     own = set(index.sentence_lexical.query_tokens(question))
+    if not own or _MORE.search(question):
+        return lambda tokens: False
     names = set(tokenize(" ".join(name_words(question))))
-    held = set(tokenize(text))
-    found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
-    return bool(own) and not _MORE.search(question) and 2 * len(found) >= len(own)
+
+    def answers(tokens: Sequence[str]) -> bool:
+        held = set(tokens)
+        found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
+        return 2 * len(found) >= len(own)
+    return answers
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap) -> list[Evidence]:

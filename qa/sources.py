@@ -11,19 +11,20 @@ from pathlib import Path
 from qa.api import get_index
 from qa.ingest import SUPPORTED_SUFFIXES
 from qa.settings import Settings
-from qa.types import Document, QAError
+from qa.types import Document, QAError, credit
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def list_documents(index_dir: str | Path | None = None, settings: Settings | None = None) -> list[dict]:
-    """One row per indexed document: title, authors, publisher, date, source, chunks, when indexed."""
+    """One row per indexed document: title, authors, who it is credited to (`by`: the authors, else the
+    publisher), date, source, chunks, when indexed."""
     index = get_index(index_dir, settings)
     rows = []
     for source, meta in sorted(index.manifest["documents"].items(), key=lambda kv: kv[1].get("date", ""),
                                reverse=True):
         rows.append({"title": meta["title"], "authors": ", ".join(meta["authors"]),
-                     "publisher": meta.get("publisher", ""), "date": meta["date"],
+                     "by": credit(meta["authors"], meta.get("publisher", "")), "date": meta["date"],
                      "source": source, "chunks": meta["chunks"], "indexed_at": meta["indexed_at"]})
     return rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 
@@ -66,6 +67,11 @@ class Citation:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def credit(authors: Sequence[str], publisher: str) -> str:
+    """Who a source is credited to: its authors, else its publisher ("" if neither is known)."""
+    return ", ".join(authors) or publisher
 
 
 @dataclass

@@ -31,9 +31,8 @@ def _documents_table(settings: qa.Settings) -> list[list]:
         rows = qa.list_documents(settings=settings)
     except qa.QAError:
         return []
-    # "by" as the source cards credit it: the authors, else the publisher
-    return [[row["title"], row["authors"] or row["publisher"] or "not stated", row["date"] or "undated", row["source"],
-             row["chunks"], _when(row["indexed_at"])] for row in rows]
+    return [[row["title"], row["by"] or "not stated", row["date"] or "undated", row["source"], row["chunks"],
+             _when(row["indexed_at"])] for row in rows]
 
 
 def _when(iso: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlencode
 
+from qa import credit as source_credit
+
 _ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'`*_[]()#|~\\!{}$"}
 
 
@@ -25,7 +27,7 @@ def _inert(text: str) -> str:
 
 def credit(c: dict) -> str:
     """Who a citation is credited to: its authors, else its publisher."""
-    return ", ".join(c["authors"]) or c["publisher"] or "Author not stated"
+    return source_credit(c["authors"], c["publisher"]) or "Author not stated"
 
 
 def byline(c) -> str:
@@ -35,7 +37,7 @@ def byline(c) -> str:
 def answer_html(result: dict, turn: int) -> list[str]:
     """The answer as a list of pieces (streamed one by one): each quote with its marker link, the last
     one followed by a button that copies the answer as plain text with its sources."""
-    read_as = f'<span class="qa-read-as">Read as: {esc(result["read_as"])}</span><br>' if result.get("read_as") else ""
+    read_as = _read_as(result, "Read as") + "<br>" if result.get("read_as") else ""
     if not result["grounded"]:
         hint = "Try rephrasing, or see the possibly related passages under Sources." if result.get("related") \
             else "Try rephrasing."
@@ -51,6 +53,11 @@ def answer_html(result: dict, turn: int) -> list[str]:
     pieces[-1] += (f'<br><span class="qa-copy-text">{esc_keeping_lines(plain_answer(result))}</span>'
                    '<button class="qa-copy" type="button">Copy with sources</button>')
     return pieces
+
+
+def _read_as(result: dict, label: str) -> str:
+    """How a follow-up was read (`Answer.read_as`), to show beside it."""
+    return f'<span class="qa-read-as">{label}: {esc(result["read_as"])}</span>'
 
 
 def plain_answer(result: dict) -> str:
@@ -102,7 +109,7 @@ def cards_html(turns: list[tuple[int, str, dict]]) -> str:
                 "card shows where it comes from.</div>")
     blocks = []
     for turn, question, result in reversed(turns):
-        read_as = f' <span class="qa-read-as">read as: {esc(result["read_as"])}</span>' if result.get("read_as") else ""
+        read_as = " " + _read_as(result, "read as") if result.get("read_as") else ""
         head = f'<div class="qa-turn-q">Q{turn}: {esc(question)}{read_as}</div>'
         if result["grounded"]:
             body = "".join(card(c, turn) for c in result["citations"])
