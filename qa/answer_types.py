@@ -45,6 +45,10 @@ _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|la
 _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
                        r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
                        r"quadrupled?|none|zero)\b", re.I)
+# "two months later", "for 20 years": a span of time (its unit, group 1), no count of anything else.
+_DURATION = re.compile(r"\b(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                       r"twenty|thirty|forty|fifty|hundred)\s+(seconds?|minutes?|hours?|days?|weeks?|months?|"
+                       r"years?|decades?|centuries|century)\b", re.I)
 # "the two parties": a number word after "the" (group 1), with the three words after it, where its noun is.
 _THE_NUMBER = re.compile(r"\bthe (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})", re.I)
 # A sum of money asked for: "how much" with a word of paying, or what something costs.
@@ -116,12 +120,14 @@ def missing_figure(text: str, question: str) -> str:
     """What the question asks for that `text` does not give: "sum of money" for a cost or price ("How
     much did the dam cost?": "25 percent" is no sum), "figure" for a count or amount ("how many", "what
     share"), else "". A date is no count: "How many trucks were seized in 2022?" is not answered by "... in
-    2022"; nor is "the two parties", which points back to what was named before, unless it counts what is
+    2022"; nor is a span of time, unless time is counted ("two months later" answers "How many months?");
+    nor is "the two parties", which points back to what was named before, unless it counts what is
     asked about ("How many partners?": "the three main partners")."""
     if _MONEY_ASKED.search(question):
         return "" if _MONEY.search(text) else SUM_OF_MONEY
     if not _COUNT.search(question):
         return ""
     asked = set(tokenize(question))
-    text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", _YEAR.sub(" ", text))
+    text = _DURATION.sub(lambda m: m[0] if asked.intersection(tokenize(m[1])) else " ", _YEAR.sub(" ", text))
+    text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", text)
     return "" if _QUANTITY.search(text) else FIGURE
