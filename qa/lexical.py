@@ -43,6 +43,7 @@ _stemmer = Stemmer.Stemmer("english")
 # an indexed one is taken for a misspelling of it. Shorter words are left alone ("bank" is not "ban").
 TYPO_MIN_CHARS = 5
 TYPO_LONG_CHARS = 8
+SKELETON_MIN_CHARS = 3  # a shorter skeleton ("tl") is shared by unrelated words
 RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names looked up for it
 
 
@@ -111,6 +112,14 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def _skeleton(folded: str) -> str:
+    """The consonants a transliterated name keeps however it is spelt: its first letter, then its other
+    letters but vowels and "h", a doubled letter once, "q" as "k" ("Tehrik" and "Tehreek", "Zabiullah" and
+    "Zabihullah" are "trk", "zbl")."""
+    once = re.sub(r"(.)\1+", r"\1", folded)
+    return once[:1] + re.sub(r"[aeiouyh]", "", once[1:].replace("q", "k"))
+
+
 class LexicalIndex:
     """BM25 over tokenized texts, plus each stem's IDF. Both depend on corpus-wide statistics, so a
     build recomputes them, from stored tokens for every document it did not change."""
@@ -125,9 +134,11 @@ class LexicalIndex:
         # Indexed stems by accent-folded spelling, grouped by first letter (a typo rarely hits it); built
         # here, with the index, rather than on the first misspelt question.
         self._by_initial: dict[str, dict[str, str]] = {}
+        self._by_skeleton: dict[str, list[str]] = {}
         for stem in idf:
             folded = _fold(stem)
             self._by_initial.setdefault(folded[:1], {})[folded] = stem
+            self._by_skeleton.setdefault(_skeleton(folded), []).append(stem)
 
     @classmethod
     def build(cls, tokenized: list[list[str]]) -> LexicalIndex:
@@ -154,7 +165,17 @@ class LexicalIndex:
             return spellings.get(folded, stem)
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         match = process.extractOne(folded, spellings.keys(), scorer=OSA.distance, score_cutoff=edits)
-        return spellings[match[0]] if match else stem
+        if match:
+            return spellings[match[0]]
+        return self._transliterated(folded) or stem
+
+    def _transliterated(self, folded: str) -> str | None:
+        """The one indexed stem a name no dictionary knows spells with other vowels ("Tehrik": "tehreek")."""
+        skeleton = _skeleton(folded)
+        alike = self._by_skeleton.get(skeleton, [])
+        if len(alike) != 1 or len(skeleton) < SKELETON_MIN_CHARS or getAllLemmas(folded):
+            return None
+        return alike[0]
 
     def weight(self, token: str) -> float:
         """IDF of a stem; an unseen stem is as rare as the rarest."""
