@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.api import get_index, run
+from qa.api import Trace, get_index, run
 from qa.embedding import get_embedder
 from qa.evidence import load_ranker
 from qa.index_format import IndexData
@@ -21,6 +21,7 @@ from qa.indexer import build_index
 from qa.ingest import load_document
 from qa.retrieve import dense_ranking, lexical_ranking
 from qa.settings import ROOT, Settings
+from qa.types import Answer
 
 SEED_FILE = ROOT / "benchmarks" / "data" / "seed_questions.jsonl"
 CONVERSATIONS_FILE = ROOT / "benchmarks" / "data" / "conversations.jsonl"
@@ -151,72 +152,100 @@ class Faithfulness:
 
 def evaluate_pipeline(items: list[Item], index_dir: Path, corpus: Path, settings: Settings) -> dict:
     """Our pipeline: retrieval hits, quote hits, faithfulness, abstention, latency."""
-    hit1 = hit5 = first = anyq = answered_ok = 0
-    abst_right = abst_wrong = answered_unanswerable = 0
-    latencies, misses = [], []
-    kinds: dict[str, list[float]] = {}  # per kind: quote holds the evidence, or abstained when it should
-    faith = Faithfulness(corpus)
+    tally = _Tally(Faithfulness(corpus))
     for item in items:
-        history = []
-        for previous in item.history:
-            prev = run(previous, history, index_dir=index_dir, settings=settings).answer
-            history += [{"role": "user", "content": previous}, {"role": "assistant", "content": prev.answer}]
+        history = _conversation(item, index_dir, settings)
         t = time.perf_counter()
         trace = run(item.question, history or None, index_dir=index_dir, settings=settings)
-        latencies.append((time.perf_counter() - t) * 1000)
+        tally.latencies.append((time.perf_counter() - t) * 1000)
+        tally.add(item, trace)
+    return tally.report(items)
+
+
+def _conversation(item: Item, index_dir: Path, settings: Settings) -> list[dict]:
+    """The earlier turns of a follow-up, each answered as the chat would have answered it."""
+    history: list[dict] = []
+    for previous in item.history:
+        prev = run(previous, history, index_dir=index_dir, settings=settings).answer
+        history += [{"role": "user", "content": previous}, {"role": "assistant", "content": prev.answer}]
+    return history
+
+
+@dataclass
+class _Tally:
+    """Counts over the questions of one evaluation run."""
+
+    faith: Faithfulness
+    hit1: int = 0
+    hit5: int = 0
+    first: int = 0
+    anyq: int = 0
+    abst_right: int = 0
+    abst_wrong: int = 0
+    answered_unanswerable: int = 0
+    latencies: list[float] = field(default_factory=list)
+    misses: list[dict] = field(default_factory=list)
+    kinds: dict[str, list[bool]] = field(default_factory=dict)  # quote holds the evidence, or abstained rightly
+
+    def add(self, item: Item, trace: Trace) -> None:
         result = trace.answer
         for c in result.citations:
-            faith.check(c)
+            self.faith.check(c)
         if not item.gold:
-            if result.grounded:
-                answered_unanswerable += 1
-                misses.append({"question": item.question, "why": "answered, though no source answers it",
-                               "quotes": [c.quote[:120] for c in result.citations]})
-            else:
-                abst_right += 1
-            kinds.setdefault(item.kind, []).append(not result.grounded)
-            continue
+            self._unanswerable(item, result)
+            return
         hits = [chunk_hit(trace.index, c.chunk, item) for c in trace.candidates]
-        hit1 += bool(hits[:1] and hits[0])
-        hit5 += any(hits[:5])
+        self.hit1 += bool(hits[:1] and hits[0])
+        self.hit5 += any(hits[:5])
         if not result.grounded:
-            abst_wrong += 1
-            kinds.setdefault(item.kind, []).append(False)
-            misses.append({"question": item.question, "why": "abstained"})
-            continue
-        answered_ok += 1
+            self.abst_wrong += 1
+            self.kinds.setdefault(item.kind, []).append(False)
+            self.misses.append({"question": item.question, "why": "abstained"})
+            return
         f = contains_gold(result.citations[0].quote, item.gold)
         a = any(contains_gold(c.quote, item.gold) for c in result.citations)
-        first += f
-        anyq += a
-        kinds.setdefault(item.kind, []).append(f)
+        self.first += f
+        self.anyq += a
+        self.kinds.setdefault(item.kind, []).append(f)
         if not a:
-            misses.append({"question": item.question, "why": "no quote holds the evidence",
-                           "quotes": [c.quote[:120] for c in result.citations]})
-    answerable = sum(1 for i in items if i.gold)
-    unanswerable = len(items) - answerable
-    abstained = abst_right + abst_wrong
-    return {
-        "questions": len(items),
-        "answerable": answerable,
-        "unanswerable": unanswerable,
-        "retrieval_hit@1": _ratio(hit1, answerable),
-        "retrieval_hit@5": _ratio(hit5, answerable),
-        "first_quote_hit": _ratio(first, answerable),
-        "any_citation_hit": _ratio(anyq, answerable),
-        "quote_faithfulness": round(faith.rate, 4),
-        "quotes_checked": faith.checked,
-        "false_abstention_rate": _ratio(abst_wrong, answerable),
-        "correct_abstention_rate": _ratio(abst_right, unanswerable) if unanswerable else None,
-        "false_answer_rate": _ratio(answered_unanswerable, unanswerable) if unanswerable else None,
-        "abstention_precision": _ratio(abst_right, abstained) if abstained else None,
-        "abstention_recall": _ratio(abst_right, unanswerable) if unanswerable else None,
-        "latency_ms_p50": round(statistics.median(latencies), 1),
-        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
-        # answerable kinds: first quote holds the evidence; unanswerable kinds: abstained
-        "by_kind": {k: {"questions": len(v), "rate": _ratio(sum(v), len(v))} for k, v in sorted(kinds.items())},
-        "misses": misses[:40],
-    }
+            self.misses.append({"question": item.question, "why": "no quote holds the evidence",
+                                "quotes": [c.quote[:120] for c in result.citations]})
+
+    def _unanswerable(self, item: Item, result: Answer) -> None:
+        if result.grounded:
+            self.answered_unanswerable += 1
+            self.misses.append({"question": item.question, "why": "answered, though no source answers it",
+                                "quotes": [c.quote[:120] for c in result.citations]})
+        else:
+            self.abst_right += 1
+        self.kinds.setdefault(item.kind, []).append(not result.grounded)
+
+    def report(self, items: list[Item]) -> dict:
+        answerable = sum(1 for i in items if i.gold)
+        unanswerable = len(items) - answerable
+        abstained = self.abst_right + self.abst_wrong
+        return {
+            "questions": len(items),
+            "answerable": answerable,
+            "unanswerable": unanswerable,
+            "retrieval_hit@1": _ratio(self.hit1, answerable),
+            "retrieval_hit@5": _ratio(self.hit5, answerable),
+            "first_quote_hit": _ratio(self.first, answerable),
+            "any_citation_hit": _ratio(self.anyq, answerable),
+            "quote_faithfulness": round(self.faith.rate, 4),
+            "quotes_checked": self.faith.checked,
+            "false_abstention_rate": _ratio(self.abst_wrong, answerable),
+            "correct_abstention_rate": _ratio(self.abst_right, unanswerable) if unanswerable else None,
+            "false_answer_rate": _ratio(self.answered_unanswerable, unanswerable) if unanswerable else None,
+            "abstention_precision": _ratio(self.abst_right, abstained) if abstained else None,
+            "abstention_recall": _ratio(self.abst_right, unanswerable) if unanswerable else None,
+            "latency_ms_p50": round(statistics.median(self.latencies), 1),
+            "latency_ms_p95": round(float(np.percentile(self.latencies, 95)), 1),
+            # answerable kinds: first quote holds the evidence; unanswerable kinds: abstained
+            "by_kind": {k: {"questions": len(v), "rate": _ratio(sum(v), len(v))}
+                        for k, v in sorted(self.kinds.items())},
+            "misses": self.misses[:40],
+        }
 
 
 def evaluate_baselines(items: list[Item], index_dir: Path, settings: Settings) -> dict:
