@@ -59,7 +59,7 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
     evidence = _lead_with_money(index, evidence, question)
-    chosen = _choose(index, evidence, max_citations, overlap)
+    chosen = _choose(index, evidence, max_citations, overlap, _referents(question, words))
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
@@ -160,13 +160,24 @@ def _answers_new_words(index: IndexData, question: str) -> Callable[[Sequence[st
     return answers
 
 
-def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap) -> list[Evidence]:
+def _referents(question: str, words: str | None) -> set[str]:
+    """Stems of the names a follow-up naming nothing itself is about: "Where was he killed?" after "Who
+    is Asim Umar?" asks about Umar."""
+    if not words or words == question or name_words(question):
+        return set()
+    return set(tokenize(" ".join(name_words(words))))
+
+
+def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,
+            referents: set[str]) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
     one is worth more than a new citation. A further citation must also hold FURTHER_MIN_OVERLAP of the
     question's words, read with the sentence before it: its score alone may come from sharing the corpus's
-    general subject ("the Taliban"), and skipping it leaves the place to one that does."""
+    general subject ("the Taliban"), and skipping it leaves the place to one that does. For a follow-up
+    about someone named earlier, it must name one of `referents` too (the brother killed in Panjshir does
+    not answer where Umar was killed)."""
     best = evidence[0]
     chosen = [best]
     for e in evidence[1:]:
@@ -179,7 +190,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
         elif len(chosen) < limit and not _repeats(index, e, chosen):
             if near is not None:
                 near.merged.add(e.sentence)
-            elif _holds_question_words(index, e.sentence, overlap):
+            elif _holds_question_words(index, e.sentence, overlap) and _names_one(index, e.sentence, referents):
                 chosen.append(e)
     return chosen
 
@@ -190,10 +201,21 @@ def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> 
     words. Not the title: every sentence would then hold the words of the subject it is about."""
     if not overlap.stems:  # "Why?" has no words of its own
         return True
+    return overlap.words(_read_with_before(index, sentence)) >= FURTHER_MIN_OVERLAP
+
+
+def _names_one(index: IndexData, sentence: int, names: set[str]) -> bool:
+    """Whether the sentence, read as `_holds_question_words` reads it, names one of `names` (spelt alike),
+    if any are given."""
+    return not names or any(spelt_alike(n, t) for t in _read_with_before(index, sentence) for n in names)
+
+
+def _read_with_before(index: IndexData, sentence: int) -> list[str]:
+    """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
     tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
     if _same_paragraph(index, sentence - 1, sentence):
         tokens += sentence_tokens(index.sentence_text(sentence - 1))
-    return overlap.words(tokens) >= FURTHER_MIN_OVERLAP
+    return tokens
 
 
 def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:

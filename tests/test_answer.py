@@ -413,6 +413,18 @@ def test_a_pronoun_is_looked_for_in_the_last_lead_quote_not_in_every_quote(built
     assert not any("Baradar" in c.quote for c in a2.citations)
 
 
+def test_a_follow_up_about_someone_cites_only_sentences_that_name_them(built):
+    """ "Where was he killed?" after "Who is Asim Umar?": the sources say only "in a U.S. raid"; the
+    sentence on Saleh's brother, killed in Panjshir, holds the question's word but is not about Umar."""
+    _, index = built
+    first = "Who is Asim Umar?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    result = answer("Where was he killed?", history, index_dir=index)
+    assert result.grounded and "Umar was killed in a U.S. raid" in result.citations[0].quote
+    assert not any("Panjshir" in c.quote for c in result.citations)
+
+
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
     _, index = built
     history = []

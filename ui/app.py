@@ -48,7 +48,9 @@ def _check_auth(settings: qa.Settings, credentials: str) -> None:
         raise gr.Error("Upload and rebuild need the access key (user:password) set by QA_AUTH / --auth.")
 
 
-def build_blocks(settings: qa.Settings) -> gr.Blocks:
+def _responder(settings: qa.Settings):
+    """The chat's handler."""
+
     def respond(message: str, chat: list, history: list, turns: list):
         """Stream the answer quote by quote; cards for every turn go in the side panel."""
         if not (message or "").strip():
@@ -72,6 +74,11 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
         for i in range(1, len(pieces) + 1):  # this turn's cards appear with its last quote
             yield ([*chat, {"role": "assistant", "content": " ".join(pieces[:i])}], history, turns,
                    cards_html(turns) if i == len(pieces) else earlier_cards, "")
+    return respond
+
+
+def _rebuilder(settings: qa.Settings):
+    """The Documents tab's handler: save the uploaded files, rebuild the index."""
 
     def upload_and_rebuild(files, credentials: str, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
         _check_auth(settings, credentials or "")
@@ -93,6 +100,11 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
         for source, reason in report.failed.items():
             lines.append(f"Skipped {esc(source)}: {esc(reason)}")
         return "\n\n".join(lines), _documents_table(settings), None
+    return upload_and_rebuild
+
+
+def _asker(settings: qa.Settings):
+    """The /ask API endpoint."""
 
     def ask(question: str, history: list[dict] | None = None) -> dict:
         """Answer a question with cited quotes; returns Answer.to_dict()."""
@@ -100,7 +112,11 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
             return qa.answer(question, history, settings=settings).to_dict()
         except (ValueError, qa.QAError) as exc:
             raise gr.Error(str(exc)) from exc
+    return ask
 
+
+def build_blocks(settings: qa.Settings) -> gr.Blocks:
+    respond, upload_and_rebuild = _responder(settings), _rebuilder(settings)
     with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
         gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
                     "citations. Click a number to see the passage; questions the sources do not answer are "
@@ -141,7 +157,7 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
         clear.click(lambda: ([], [], [], cards_html([]), ""), None, outputs, api_visibility="private")
         rebuild.click(upload_and_rebuild, [files, credentials], [status, table, files], api_visibility="private",
                       concurrency_limit=1, concurrency_id="rebuild")
-        gr.api(ask, api_name="ask")
+        gr.api(_asker(settings), api_name="ask")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return demo
 
