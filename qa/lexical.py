@@ -8,7 +8,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -49,6 +49,8 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
 TOKENIZER_VERSION = "6"
+_DOUBLED = re.compile(r"(.)\1+")
+_SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
 # Other British spellings, folded only into an American word the dictionary has: "neighbouring" is
 # "neighboring", "defence" "defense", "theatre" "theater"; "hour", "resource" and "science" stay.
@@ -116,8 +118,8 @@ def _skeleton(folded: str) -> str:
     """The consonants a transliterated name keeps however it is spelt: its first letter, then its other
     letters but vowels and "h", a doubled letter once, "q" as "k" ("Tehrik" and "Tehreek", "Zabiullah" and
     "Zabihullah" are "trk", "zbl")."""
-    once = re.sub(r"(.)\1+", r"\1", folded)
-    return once[:1] + re.sub(r"[aeiouyh]", "", once[1:].replace("q", "k"))
+    once = _DOUBLED.sub(r"\1", folded)
+    return once[:1] + _SOFT.sub("", once[1:].replace("q", "k"))
 
 
 class LexicalIndex:
@@ -134,11 +136,9 @@ class LexicalIndex:
         # Indexed stems by accent-folded spelling, grouped by first letter (a typo rarely hits it); built
         # here, with the index, rather than on the first misspelt question.
         self._by_initial: dict[str, dict[str, str]] = {}
-        self._by_skeleton: dict[str, list[str]] = {}
         for stem in idf:
             folded = _fold(stem)
             self._by_initial.setdefault(folded[:1], {})[folded] = stem
-            self._by_skeleton.setdefault(_skeleton(folded), []).append(stem)
 
     @classmethod
     def build(cls, tokenized: list[list[str]]) -> LexicalIndex:
@@ -168,6 +168,14 @@ class LexicalIndex:
         if match:
             return spellings[match[0]]
         return self._transliterated(folded) or stem
+
+    @cached_property
+    def _by_skeleton(self) -> dict[str, list[str]]:
+        """Indexed stems by `_skeleton`; built on the first question that needs it (rare), not with the index."""
+        grouped: dict[str, list[str]] = {}
+        for stem in self.idf:
+            grouped.setdefault(_skeleton(_fold(stem)), []).append(stem)
+        return grouped
 
     def _transliterated(self, folded: str) -> str | None:
         """The one indexed stem a name no dictionary knows spells with other vowels ("Tehrik": "tehreek")."""
