@@ -1,4 +1,5 @@
-"""The sources behind the index: list what is indexed, read one document, add an uploaded file."""
+"""The sources behind the index: list what is indexed, read one document, add an uploaded file, set one
+aside."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from qa.settings import Settings
 from qa.types import Document, QAError, credit
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+REMOVED = ".removed"  # where removed sources go: hidden folders are not indexed
 
 
 def list_documents(index_dir: str | Path | None = None, settings: Settings | None = None) -> list[dict]:
@@ -71,4 +73,26 @@ def add_source(filename: str, data: bytes, corpus_dir: str | Path | None = None,
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    return target
+
+
+def remove_source(source: str, corpus_dir: str | Path | None = None, settings: Settings | None = None) -> Path:
+    """Set a source aside: move it (`source` is its path relative to the corpus folder) into the corpus
+    folder's `.removed/`, which is not indexed, so it can be put back; returns where it went. Run
+    `build_index` afterwards to drop it from the index."""
+    settings = settings or Settings.from_env()
+    corpus = Path(corpus_dir or settings.corpus_dir).resolve()
+    path = (corpus / source).resolve()
+    rel = path.relative_to(corpus) if path.is_relative_to(corpus) else None
+    if rel is None or not rel.parts or any(part.startswith(".") for part in rel.parts):
+        raise QAError(f"{source!r} is not a source in {corpus}.")
+    if not path.is_file():
+        raise QAError(f"{source!r}: no such file in {corpus}.")
+    target = corpus / REMOVED / rel
+    n = 1
+    while target.exists():  # removed before: keep every copy
+        n += 1
+        target = (corpus / REMOVED / rel).with_name(f"{path.stem}-{n}{path.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
     return target

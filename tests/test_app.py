@@ -232,6 +232,37 @@ def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
 
 
 @pytest.mark.browser
+def test_browser_remove_a_source_and_rebuild(server, client, browser):
+    """A source removed in the Documents tab is set aside (not deleted), leaves the index and the table,
+    and is no longer quoted; only with the access key."""
+    url, corpus, index = server
+    (corpus / "old-memo.md").write_text("---\ntitle: Old memo on saffron\ndate: 2020-01-01\n---\n"
+                                        "Herat's saffron harvest tripled in 2019, the memo said.\n")
+    build_index(corpus, index)
+    page = _open_chat(browser, url)
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_selector("#qa-docs >> text=Old memo on saffron")
+    page.click("#qa-remove-choice input")
+    page.get_by_role("option", name="old-memo.md").click()
+    page.get_by_label("Access key (user:password)").fill("ed:wrong")
+    page.click("#qa-remove")
+    page.wait_for_selector("text=need the access key", timeout=30_000)
+    assert (corpus / "old-memo.md").exists()
+    page.get_by_label("Access key (user:password)").fill("ed:s3cret")
+    page.click("#qa-remove")
+    page.wait_for_selector("#qa-status >> text=1 removed", timeout=120_000)
+    assert not (corpus / "old-memo.md").exists() and (corpus / ".removed" / "old-memo.md").exists()
+    assert "Old memo on saffron" not in page.locator("#qa-docs").inner_text()
+    assert ".removed/old-memo.md" in page.locator("#qa-status").inner_text()
+    page.click("#qa-remove-choice input")
+    assert page.get_by_role("option", name="old-memo.md").count() == 0
+    page.screenshot(path=str(SHOTS / "documents-removed.png"))
+    page.close()
+    result = client.predict("How did Herat's saffron harvest change in 2019?", None, api_name="/ask")
+    assert not any("saffron" in c["quote"] for c in result["citations"])
+
+
+@pytest.mark.browser
 def test_browser_on_a_phone_answers_and_documents_are_readable(server, browser):
     """At a phone's width the sources follow the chat, and the documents table scrolls sideways rather
     than squeezing its columns until headers wrap letter by letter."""

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from serving import start_server, stop_server
 
-from qa import QAError, Settings, add_source, answer, build_index
+from qa import QAError, Settings, add_source, answer, build_index, list_documents, remove_source
 from qa.index_format import current_build, load_index
 from qa.sources import safe_filename
 
@@ -244,6 +244,27 @@ def test_upload_stays_inside_corpus_and_respects_the_cap(tmp_path):
     with pytest.raises(QAError, match="limit"):
         add_source("big.txt", b"x" * 2000, corpus_dir=corpus, settings=Settings(max_upload_bytes=1000))
     assert not (corpus / "big.txt").exists()
+
+
+def test_a_removed_source_is_set_aside_and_leaves_the_index_on_rebuild(tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    (corpus / "notes").mkdir(parents=True)
+    (corpus / "notes" / "wakhan.md").write_text("The Wakhan corridor borders China.\n")
+    (corpus / "kabul.md").write_text("Kabul is the capital of Afghanistan.\n")
+    build_index(corpus, index)
+    moved = remove_source("notes/wakhan.md", corpus_dir=corpus)
+    assert moved == corpus / ".removed" / "notes" / "wakhan.md" and moved.read_text().startswith("The Wakhan")
+    assert not (corpus / "notes" / "wakhan.md").exists()
+    report = build_index(corpus, index)
+    assert report.removed == ["notes/wakhan.md"]
+    assert [row["source"] for row in list_documents(index)] == ["kabul.md"]
+    (corpus / "notes" / "wakhan.md").write_text("The Wakhan corridor is narrow.\n")  # removed again: both kept
+    second = remove_source("notes/wakhan.md", corpus_dir=corpus)
+    assert second.name == "wakhan-2.md" and moved.exists() and second.read_text().endswith("narrow.\n")
+    for bad in ["../kabul.md", "/etc/passwd", "missing.md", ".removed/notes/wakhan.md", "notes", ""]:
+        with pytest.raises(QAError):
+            remove_source(bad, corpus_dir=corpus)
+    assert (corpus / "kabul.md").exists() and (tmp_path / "index").exists()
 
 
 def test_bandit_is_clean():

@@ -45,7 +45,8 @@ def _when(iso: str) -> str:
 
 def _check_auth(settings: qa.Settings, credentials: str) -> None:
     if settings.auth and not hmac.compare_digest(credentials.strip().encode(), settings.auth.encode()):
-        raise gr.Error("Upload and rebuild need the access key (user:password) set by QA_AUTH / --auth.")
+        raise gr.Error("Adding, removing and rebuilding need the access key (user:password) set by QA_AUTH / "
+                       "--auth.")
 
 
 def _responder(settings: qa.Settings):
@@ -89,18 +90,51 @@ def _rebuilder(settings: qa.Settings):
                 added.append(qa.add_source(path.name, path.read_bytes(), settings=settings).name)
             except qa.QAError as exc:
                 raise gr.Error(str(exc)) from exc
+        note = "Saved: " + ", ".join(esc(a) for a in added) if added else ""
+        return *_rebuild(settings, progress, note), None
+
+    return upload_and_rebuild
+
+
+def _remover(settings: qa.Settings):
+    """The Documents tab's other handler: set a source aside, rebuild the index."""
+
+    def remove_and_rebuild(source: str | None, credentials: str, progress=gr.Progress()):  # noqa: B008
+        _check_auth(settings, credentials or "")
+        if not source:
+            raise gr.Error("Choose the source to remove.")
         try:
-            report = qa.build_index(settings=settings, progress=lambda frac, msg: progress(frac, desc=msg))
+            moved = qa.remove_source(source, settings=settings)
         except qa.QAError as exc:
             raise gr.Error(str(exc)) from exc
-        lines = [f"**Index rebuilt** in {report.seconds:.1f} s: {len(report.added)} added, "
-                 f"{len(report.updated)} updated, {len(report.removed)} removed, {len(report.unchanged)} unchanged."]
-        if added:
-            lines.append("Saved: " + ", ".join(esc(a) for a in added))
-        for source, reason in report.failed.items():
-            lines.append(f"Skipped {esc(source)}: {esc(reason)}")
-        return "\n\n".join(lines), _documents_table(settings), None
-    return upload_and_rebuild
+        where = moved.relative_to(settings.corpus_dir.resolve())
+        return _rebuild(settings, progress, f"Moved {esc(source)} to {esc(str(where))}: move it back to restore it.")
+
+    return remove_and_rebuild
+
+
+def _rebuild(settings: qa.Settings, progress, note: str) -> tuple[str, list[list], dict]:
+    """Rebuild the index: the status, the documents table, and the sources one may remove."""
+    try:
+        report = qa.build_index(settings=settings, progress=lambda frac, msg: progress(frac, desc=msg))
+    except qa.QAError as exc:
+        raise gr.Error(str(exc)) from exc
+    lines = [f"**Index rebuilt** in {report.seconds:.1f} s: {len(report.added)} added, "
+             f"{len(report.updated)} updated, {len(report.removed)} removed, {len(report.unchanged)} unchanged."]
+    if note:
+        lines.append(note)
+    for source, reason in report.failed.items():
+        lines.append(f"Skipped {esc(source)}: {esc(reason)}")
+    return "\n\n".join(lines), _documents_table(settings), _removable(settings)
+
+
+def _removable(settings: qa.Settings) -> dict:
+    """The indexed sources, as the choices of the remove menu."""
+    try:
+        sources = sorted(row["source"] for row in qa.list_documents(settings=settings))
+    except qa.QAError:
+        sources = []
+    return gr.update(choices=sources, value=None)
 
 
 def _asker(settings: qa.Settings):
@@ -116,7 +150,7 @@ def _asker(settings: qa.Settings):
 
 
 def build_blocks(settings: qa.Settings) -> gr.Blocks:
-    respond, upload_and_rebuild = _responder(settings), _rebuilder(settings)
+    respond, upload_and_rebuild, remove_and_rebuild = _responder(settings), _rebuilder(settings), _remover(settings)
     with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
         gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
                     "citations. Click a number to see the passage; questions the sources do not answer are "
@@ -149,14 +183,21 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
             credentials = gr.Textbox(label="Access key (user:password)", type="password",
                                      visible=bool(settings.auth))
             rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="qa-rebuild")
+            gr.Markdown("**Remove a source** and rebuild the index. The file is moved to the corpus folder's "
+                        "`.removed/`, which is not indexed: move it back to restore it.")
+            removable = gr.Dropdown(label="Source to remove", choices=[], elem_id="qa-remove-choice")
+            remove = gr.Button("Remove it and rebuild the index", variant="stop", elem_id="qa-remove")
             status = gr.Markdown(elem_id="qa-status")
 
         outputs = [chat, history, turns, sources, box]
         box.submit(respond, [box, chat, history, turns], outputs, api_visibility="private")
         send.click(respond, [box, chat, history, turns], outputs, api_visibility="private")
         clear.click(lambda: ([], [], [], cards_html([]), ""), None, outputs, api_visibility="private")
-        rebuild.click(upload_and_rebuild, [files, credentials], [status, table, files], api_visibility="private",
-                      concurrency_limit=1, concurrency_id="rebuild")
+        rebuild.click(upload_and_rebuild, [files, credentials], [status, table, removable, files],
+                      api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+        remove.click(remove_and_rebuild, [removable, credentials], [status, table, removable],
+                     api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+        demo.load(lambda: _removable(settings), None, removable, api_visibility="private")
         gr.api(_asker(settings), api_name="ask")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return demo
