@@ -232,6 +232,24 @@ def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
 
 
 @pytest.mark.browser
+def test_browser_semi_bold_text_is_set_in_one_font(server, browser):
+    """Gradio's semi-bold Source Sans Pro holds only "A" and "B": text at weight 600 (questions, card
+    titles) must be set in a full face, not in whatever font stands in for its missing letters."""
+    page = _open_chat(browser, server[0])
+    widths = page.evaluate("""async () => {
+        await document.fonts.load("600 20px 'Source Sans Pro'", 'Central');
+        return ["'Source Sans Pro'", "'no such font'"].map(family => {
+            const span = Object.assign(document.createElement('span'), {textContent: 'Central'});
+            span.style.cssText = `font: 600 20px ${family}; position: absolute; white-space: nowrap`;
+            document.body.append(span);
+            return span.getBoundingClientRect().width;
+        });
+    }""")
+    assert widths[0] != widths[1], widths  # the same width: both set in the browser's stand-in font
+    page.close()
+
+
+@pytest.mark.browser
 def test_browser_remove_a_source_and_rebuild(server, client, browser):
     """A source removed in the Documents tab is set aside (not deleted), leaves the index and the table,
     and is no longer quoted; only with the access key."""

@@ -147,7 +147,12 @@ mark{background:#ffe08a;padding:.1em 0;scroll-margin-top:40vh}
 article br{display:block;content:"";margin-top:.7em}
 """
 
+# Gradio's bundled Source Sans Pro at weight 600 holds only "A", "B" and some Cyrillic, so semi-bold text
+# mixed its "A" with a fallback font's other letters ("Asim", "Central Asia"); weight 600 gets the full bold
+# face instead (declared after Gradio's, so it is the one used).
 APP_CSS = """
+@font-face{font-family:'Source Sans Pro';font-weight:600;font-style:normal;
+  src:url('static/fonts/SourceSansPro/SourceSansPro-Bold.woff2') format('woff2')}
 .qa-quote{font-style:italic}
 .qa-cite{font-weight:600;text-decoration:none;color:#1d4ed8;cursor:pointer;padding:0 .1em}
 .qa-cite:hover{text-decoration:underline}
