@@ -108,7 +108,8 @@ def _remover(settings: qa.Settings):
         except qa.QAError as exc:
             raise gr.Error(str(exc)) from exc
         where = moved.relative_to(settings.corpus_dir.resolve())
-        return _rebuild(settings, progress, f"Moved {esc(source)} to {esc(str(where))}: move it back to restore it.")
+        note = f"Moved {esc(source)} to {esc(str(where))}: to restore it, move it back or upload it again."
+        return _rebuild(settings, progress, note)
 
     return remove_and_rebuild
 
@@ -184,7 +185,7 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
                                      visible=bool(settings.auth))
             rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="qa-rebuild")
             gr.Markdown("**Remove a source** and rebuild the index. The file is moved to the corpus folder's "
-                        "`.removed/`, which is not indexed: move it back to restore it.")
+                        "`.removed/`, which is not indexed: to restore it, move it back or upload it again.")
             removable = gr.Dropdown(label="Source to remove", choices=[], elem_id="qa-remove-choice")
             remove = gr.Button("Remove it and rebuild the index", variant="stop", elem_id="qa-remove")
             status = gr.Markdown(elem_id="qa-status")
