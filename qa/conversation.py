@@ -16,6 +16,7 @@ _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
+_PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
@@ -71,7 +72,25 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
         return Reading(query, question)
     if not (tokenize(question) or pointing):
         return Reading(query, question)
-    return Reading(query, " ".join([question, *name_words(topic)]))
+    return Reading(query, " ".join([question, *name_words(topic)]), _named(question, questions[-1]))
+
+
+def _named(question: str, earlier: str) -> str:
+    """The follow-up with its one "he" or "she" (or "him", "his", "hers") written as the one person the
+    earlier question names: "Where was he killed?" after "Who is Asim Umar?" reads "Where was Asim Umar
+    killed?". Only to show how it was read (its words already take in the earlier question's names), so
+    "" when that is unsure: no name or several, or a one-word name ("Russia's" may stand for a people).
+    """
+    people = name_spans(earlier)
+    found = list(_PERSON.finditer(question))
+    if len(found) != 1 or len(people) != 1:
+        return ""
+    name = earlier[slice(*people[0])]
+    if " " not in name:
+        return ""
+    pronoun = found[0]
+    said = f"{name}’s" if pronoun[0].lower() in ("his", "hers") else name
+    return question[:pronoun.start()] + said + question[pronoun.end():]
 
 
 def _turned(question: str, earlier: str) -> str:

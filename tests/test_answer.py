@@ -384,6 +384,25 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     assert resolve("And the Taliban?", history).restated == ""  # it would ask the earlier question again
 
 
+@pytest.mark.parametrize("first,follow_up,read_as", [
+    ("Who is Asim Umar?", "Where was he killed?", "Where was Asim Umar killed?"),
+    ("Who is Zabihullah Mujahid?", "What is his role?", "What is Zabihullah Mujahid’s role?"),
+    ("Who is Semyon Grigoriev?", "What did he say about the Taliban?",
+     "What did Semyon Grigoriev say about the Taliban?"),
+    # unsure who "he" is: the person is named only in the answer, or the name is one word or one of two
+    ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", ""),
+    ("What did Peskov say?", "Why did he say it?", ""),
+    ("Did Amrullah Saleh meet Ahmad Massoud?", "Where did he go?", ""),
+    ("Which group attacked the Crocus City shopping center?", "How many people did it kill?", ""),  # no person
+])
+def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow_up, read_as):
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "“…” [1]"}]
+    reading = resolve(follow_up, history)
+    assert reading.restated == read_as
+    if read_as:  # shown, not matched with: the words are the follow-up's and the names asked about
+        assert reading.words.startswith(follow_up)
+
+
 def test_an_answer_says_how_a_follow_up_was_read(built):
     _, index = built
     first = "What does China want from the Taliban?"
