@@ -49,8 +49,10 @@ _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|elev
 _DURATION = re.compile(r"\b(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                        r"twenty|thirty|forty|fifty|hundred)\s+(seconds?|minutes?|hours?|days?|weeks?|months?|"
                        r"years?|decades?|centuries|century)\b", re.I)
-# "the two parties": a number word after "the" (group 1), with the three words after it, where its noun is.
-_THE_NUMBER = re.compile(r"\bthe (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})", re.I)
+# "the two parties", "all four": a number word after "the" or "all" (group 1), with the three words after
+# it, where its noun is.
+_THE_NUMBER = re.compile(r"\b(?:the|all(?: the)?) (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})",
+                         re.I)
 # A sum of money asked for: "how much" with a word of paying, or what something costs.
 _MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spends|spent|spending|pay|pays|"
                           r"paid|price|priced|worth|budget|funds?|funded|funding|raise|raised|earn|earns|earned|"
@@ -121,8 +123,8 @@ def missing_figure(text: str, question: str) -> str:
     much did the dam cost?": "25 percent" is no sum), "figure" for a count or amount ("how many", "what
     share"), else "". A date is no count: "How many trucks were seized in 2022?" is not answered by "... in
     2022"; nor is a span of time, unless time is counted ("two months later" answers "How many months?");
-    nor is "the two parties", which points back to what was named before, unless it counts what is
-    asked about ("How many partners?": "the three main partners")."""
+    nor is "the two parties" or "all four", which point back to what was named before, unless they count
+    what is asked about ("How many partners?": "the three main partners")."""
     if _MONEY_ASKED.search(question):
         return "" if _MONEY.search(text) else SUM_OF_MONEY
     if not _COUNT.search(question):

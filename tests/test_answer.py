@@ -145,6 +145,8 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     ("How many partners does it have?", "The three main partners share it.", False),
     ("How many trucks were seized?", "Trucks were seized, and the two parties clashed.", True),  # points back
     ("How many trucks were seized?", "The two sides seized 40 trucks.", False),
+    ("How much aid was suspended?", "Another factor that unites all four is the motivation.", True),  # as "the four"
+    ("How many members joined?", "All four members joined.", False),
     ("How many Chinese workers live in Kabul?", "A hotel was attacked two months later.", True),  # a span of time
     ("How many months did the siege last?", "It lasted two months.", False),  # unless time is counted
     ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
