@@ -8,7 +8,14 @@
 from qa.api import answer
 from qa.indexer import build_index
 from qa.settings import Settings
-from qa.sources import add_source, get_document, list_documents, remove_source
+from qa.sources import (
+    add_source,
+    get_document,
+    list_documents,
+    remove_source,
+    removed_sources,
+    restore_source,
+)
 from qa.types import (
     Answer,
     BuildReport,
@@ -21,6 +28,7 @@ from qa.types import (
 )
 
 __all__ = [
-    "answer", "build_index", "list_documents", "get_document", "add_source", "remove_source", "Settings",
+    "answer", "build_index", "list_documents", "get_document", "add_source", "remove_source", "removed_sources",
+    "restore_source", "Settings",
     "Answer", "BuildReport", "Chunk", "Citation", "Document", "IndexLoadError", "QAError", "credit",
 ]

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--index", help="index folder")
     p.add_argument("--corpus", help="corpus folder (uploads go here)")
-    p.add_argument("--auth", help="user:password required to upload, remove and rebuild")
+    p.add_argument("--auth", help="user:password required to upload, remove, restore and rebuild")
 
     p = sub.add_parser("eval", help="measure answer quality on the seed questions and SQuAD")
     p.add_argument("--only", choices=["seed", "squad"], help="run one corpus: seed (with the conversations) or SQuAD")

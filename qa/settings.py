@@ -36,7 +36,7 @@ class Settings:
     lock_timeout: float = 600.0
     concurrency_limit: int = 4  # questions answered at once by the web app
     max_queue: int = 128  # beyond this many waiting requests the app answers "busy, try again"
-    auth: str = ""  # "user:password" protects upload, removal and rebuild in the web app
+    auth: str = ""  # "user:password" protects changing the sources (upload, remove, restore) in the web app
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -1,5 +1,5 @@
 """The sources behind the index: list what is indexed, read one document, add an uploaded file, set one
-aside."""
+aside and put it back."""
 
 from __future__ import annotations
 
@@ -93,6 +93,32 @@ def remove_source(source: str, corpus_dir: str | Path | None = None, settings: S
     while target.exists():  # removed before: keep every copy
         n += 1
         target = (corpus / REMOVED / rel).with_name(f"{path.stem}-{n}{path.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    return target
+
+
+def removed_sources(corpus_dir: str | Path | None = None, settings: Settings | None = None) -> list[str]:
+    """The sources `remove_source` set aside, as paths relative to the corpus folder's `.removed/`."""
+    settings = settings or Settings.from_env()
+    removed = Path(corpus_dir or settings.corpus_dir).resolve() / REMOVED
+    if not removed.is_dir():
+        return []
+    return sorted(p.relative_to(removed).as_posix() for p in removed.rglob("*") if p.is_file())
+
+
+def restore_source(name: str, corpus_dir: str | Path | None = None, settings: Settings | None = None) -> Path:
+    """Put a removed source (`name` as `removed_sources` lists it) back into the corpus folder under that
+    name; returns its path. Refused if a source of that name is there now. Run `build_index` afterwards."""
+    settings = settings or Settings.from_env()
+    corpus = Path(corpus_dir or settings.corpus_dir).resolve()
+    removed = corpus / REMOVED
+    path = (removed / name).resolve()
+    if not name or not path.is_relative_to(removed) or not path.is_file():
+        raise QAError(f"{name!r} is not a removed source in {removed}.")
+    target = corpus / path.relative_to(removed)
+    if target.exists():
+        raise QAError(f"{target.relative_to(corpus)} is in the corpus now; remove or rename it first.")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)
     return target

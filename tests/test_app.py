@@ -217,7 +217,7 @@ def test_browser_upload_rebuild_and_ask(server, browser, tmp_path):
     page.set_input_files("#qa-upload input[type=file]", str(doc))
     page.get_by_label("Access key (user:password)").fill("ed:wrong")
     page.click("#qa-rebuild")
-    page.wait_for_selector("text=need the access key", timeout=30_000)
+    page.wait_for_selector("text=needs the access key", timeout=30_000)
     assert not (corpus / "lapis-trade.md").exists()
     page.get_by_label("Access key (user:password)").fill("ed:s3cret")
     page.click("#qa-rebuild")
@@ -250,9 +250,9 @@ def test_browser_semi_bold_text_is_set_in_one_font(server, browser):
 
 
 @pytest.mark.browser
-def test_browser_remove_a_source_and_rebuild(server, client, browser):
+def test_browser_remove_and_restore_a_source(server, client, browser):
     """A source removed in the Documents tab is set aside (not deleted), leaves the index and the table,
-    and is no longer quoted; only with the access key."""
+    and is no longer quoted; restored, it is quoted again; only with the access key."""
     url, corpus, index = server
     (corpus / "old-memo.md").write_text("---\ntitle: Old memo on saffron\ndate: 2020-01-01\n---\n"
                                         "Herat's saffron harvest tripled in 2019, the memo said.\n")
@@ -264,7 +264,7 @@ def test_browser_remove_a_source_and_rebuild(server, client, browser):
     page.get_by_role("option", name="old-memo.md").click()
     page.get_by_label("Access key (user:password)").fill("ed:wrong")
     page.click("#qa-remove")
-    page.wait_for_selector("text=need the access key", timeout=30_000)
+    page.wait_for_selector("text=needs the access key", timeout=30_000)
     assert (corpus / "old-memo.md").exists()
     page.get_by_label("Access key (user:password)").fill("ed:s3cret")
     page.click("#qa-remove")
@@ -274,10 +274,19 @@ def test_browser_remove_a_source_and_rebuild(server, client, browser):
     assert ".removed/old-memo.md" in page.locator("#qa-status").inner_text()
     page.click("#qa-remove-choice input")
     assert page.get_by_role("option", name="old-memo.md").count() == 0
+    page.keyboard.press("Escape")
     page.screenshot(path=str(SHOTS / "documents-removed.png"))
+    question = "How did Herat's saffron harvest change in 2019?"
+    assert not any("saffron" in c["quote"] for c in client.predict(question, None, api_name="/ask")["citations"])
+    # and back: the removed source is offered for restoring
+    page.click("#qa-restore-choice input")
+    page.get_by_role("option", name="old-memo.md").click()
+    page.click("#qa-restore")
+    page.wait_for_selector("#qa-status >> text=1 added", timeout=120_000)
+    assert (corpus / "old-memo.md").exists() and not (corpus / ".removed" / "old-memo.md").exists()
+    assert "Old memo on saffron" in page.locator("#qa-docs").inner_text()
     page.close()
-    result = client.predict("How did Herat's saffron harvest change in 2019?", None, api_name="/ask")
-    assert not any("saffron" in c["quote"] for c in result["citations"])
+    assert "tripled" in client.predict(question, None, api_name="/ask")["citations"][0]["quote"]
 
 
 @pytest.mark.browser

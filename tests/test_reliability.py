@@ -17,7 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from serving import start_server, stop_server
 
-from qa import QAError, Settings, add_source, answer, build_index, list_documents, remove_source
+from qa import (
+    QAError,
+    Settings,
+    add_source,
+    answer,
+    build_index,
+    list_documents,
+    remove_source,
+    removed_sources,
+    restore_source,
+)
 from qa.index_format import current_build, load_index
 from qa.sources import safe_filename
 
@@ -246,7 +256,7 @@ def test_upload_stays_inside_corpus_and_respects_the_cap(tmp_path):
     assert not (corpus / "big.txt").exists()
 
 
-def test_a_removed_source_is_set_aside_and_leaves_the_index_on_rebuild(tmp_path):
+def test_a_removed_source_is_set_aside_leaves_the_index_and_can_be_restored(tmp_path):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     (corpus / "notes").mkdir(parents=True)
     (corpus / "notes" / "wakhan.md").write_text("The Wakhan corridor borders China.\n")
@@ -265,6 +275,15 @@ def test_a_removed_source_is_set_aside_and_leaves_the_index_on_rebuild(tmp_path)
         with pytest.raises(QAError):
             remove_source(bad, corpus_dir=corpus)
     assert (corpus / "kabul.md").exists() and (tmp_path / "index").exists()
+    # put back under the name it was set aside with, never over a source that is there now
+    assert removed_sources(corpus_dir=corpus) == ["notes/wakhan-2.md", "notes/wakhan.md"]
+    assert restore_source("notes/wakhan.md", corpus_dir=corpus) == corpus / "notes" / "wakhan.md"
+    assert build_index(corpus, index).added == ["notes/wakhan.md"]
+    (corpus / "notes" / "wakhan-2.md").write_text("Another note.\n")
+    for bad in ["notes/wakhan-2.md", "../kabul.md", "notes/wakhan.md", ""]:  # there now, outside, gone, none
+        with pytest.raises(QAError):
+            restore_source(bad, corpus_dir=corpus)
+    assert (corpus / ".removed" / "notes" / "wakhan-2.md").read_text().endswith("narrow.\n")
 
 
 def test_bandit_is_clean():

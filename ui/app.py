@@ -45,8 +45,7 @@ def _when(iso: str) -> str:
 
 def _check_auth(settings: qa.Settings, credentials: str) -> None:
     if settings.auth and not hmac.compare_digest(credentials.strip().encode(), settings.auth.encode()):
-        raise gr.Error("Adding, removing and rebuilding need the access key (user:password) set by QA_AUTH / "
-                       "--auth.")
+        raise gr.Error("Changing the sources needs the access key (user:password) set by QA_AUTH / --auth.")
 
 
 def _responder(settings: qa.Settings):
@@ -108,14 +107,32 @@ def _remover(settings: qa.Settings):
         except qa.QAError as exc:
             raise gr.Error(str(exc)) from exc
         where = moved.relative_to(settings.corpus_dir.resolve())
-        note = f"Moved {esc(source)} to {esc(str(where))}: to restore it, move it back or upload it again."
+        note = f"Moved {esc(source)} to {esc(where.as_posix())}; it can be restored."
         return _rebuild(settings, progress, note)
 
     return remove_and_rebuild
 
 
-def _rebuild(settings: qa.Settings, progress, note: str) -> tuple[str, list[list], dict]:
-    """Rebuild the index: the status, the documents table, and the sources one may remove."""
+def _restorer(settings: qa.Settings):
+    """The Documents tab's third handler: put a removed source back, rebuild the index."""
+
+    def restore_and_rebuild(name: str | None, credentials: str, progress=gr.Progress()):  # noqa: B008
+        _check_auth(settings, credentials or "")
+        if not name:
+            raise gr.Error("Choose the removed source to restore.")
+        try:
+            back = qa.restore_source(name, settings=settings)
+        except qa.QAError as exc:
+            raise gr.Error(str(exc)) from exc
+        note = f"Restored {esc(back.relative_to(settings.corpus_dir.resolve()).as_posix())}."
+        return _rebuild(settings, progress, note)
+
+    return restore_and_rebuild
+
+
+def _rebuild(settings: qa.Settings, progress, note: str) -> tuple[str, list[list], dict, dict]:
+    """Rebuild the index: the status, the documents table, and the menus of sources to remove and to
+    restore."""
     try:
         report = qa.build_index(settings=settings, progress=lambda frac, msg: progress(frac, desc=msg))
     except qa.QAError as exc:
@@ -126,16 +143,16 @@ def _rebuild(settings: qa.Settings, progress, note: str) -> tuple[str, list[list
         lines.append(note)
     for source, reason in report.failed.items():
         lines.append(f"Skipped {esc(source)}: {esc(reason)}")
-    return "\n\n".join(lines), _documents_table(settings), _removable(settings)
+    return "\n\n".join(lines), _documents_table(settings), *_menus(settings)
 
 
-def _removable(settings: qa.Settings) -> dict:
-    """The indexed sources, as the choices of the remove menu."""
+def _menus(settings: qa.Settings) -> tuple[dict, dict]:
+    """The choices of the remove menu (the indexed sources) and of the restore menu (the removed ones)."""
     try:
-        sources = sorted(row["source"] for row in qa.list_documents(settings=settings))
+        indexed = sorted(row["source"] for row in qa.list_documents(settings=settings))
     except qa.QAError:
-        sources = []
-    return gr.update(choices=sources, value=None)
+        indexed = []
+    return gr.update(choices=indexed, value=None), gr.update(choices=qa.removed_sources(settings=settings), value=None)
 
 
 def _asker(settings: qa.Settings):
@@ -151,7 +168,8 @@ def _asker(settings: qa.Settings):
 
 
 def build_blocks(settings: qa.Settings) -> gr.Blocks:
-    respond, upload_and_rebuild, remove_and_rebuild = _responder(settings), _rebuilder(settings), _remover(settings)
+    respond, upload_and_rebuild = _responder(settings), _rebuilder(settings)
+    remove_and_rebuild, restore_and_rebuild = _remover(settings), _restorer(settings)
     with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
         gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
                     "citations. Click a number to see the passage; questions the sources do not answer are "
@@ -185,20 +203,27 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
                                      visible=bool(settings.auth))
             rebuild = gr.Button("Add files and rebuild the index", variant="primary", elem_id="qa-rebuild")
             gr.Markdown("**Remove a source** and rebuild the index. The file is moved to the corpus folder's "
-                        "`.removed/`, which is not indexed: to restore it, move it back or upload it again.")
-            removable = gr.Dropdown(label="Source to remove", choices=[], elem_id="qa-remove-choice")
-            remove = gr.Button("Remove it and rebuild the index", variant="stop", elem_id="qa-remove")
+                        "`.removed/`, which is not indexed, and can be restored here.")
+            with gr.Row():
+                removable = gr.Dropdown(label="Source to remove", choices=[], elem_id="qa-remove-choice")
+                restorable = gr.Dropdown(label="Removed source to restore", choices=[], elem_id="qa-restore-choice")
+            with gr.Row():
+                remove = gr.Button("Remove it and rebuild the index", variant="stop", elem_id="qa-remove")
+                restore = gr.Button("Restore it and rebuild the index", elem_id="qa-restore")
             status = gr.Markdown(elem_id="qa-status")
 
         outputs = [chat, history, turns, sources, box]
         box.submit(respond, [box, chat, history, turns], outputs, api_visibility="private")
         send.click(respond, [box, chat, history, turns], outputs, api_visibility="private")
         clear.click(lambda: ([], [], [], cards_html([]), ""), None, outputs, api_visibility="private")
-        rebuild.click(upload_and_rebuild, [files, credentials], [status, table, removable, files],
+        menus = [removable, restorable]
+        rebuild.click(upload_and_rebuild, [files, credentials], [status, table, *menus, files],
                       api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
-        remove.click(remove_and_rebuild, [removable, credentials], [status, table, removable],
+        remove.click(remove_and_rebuild, [removable, credentials], [status, table, *menus],
                      api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
-        demo.load(lambda: _removable(settings), None, removable, api_visibility="private")
+        restore.click(restore_and_rebuild, [restorable, credentials], [status, table, *menus],
+                      api_visibility="private", concurrency_limit=1, concurrency_id="rebuild")
+        demo.load(lambda: _menus(settings), None, menus, api_visibility="private")
         gr.api(_asker(settings), api_name="ask")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return demo
