@@ -10,7 +10,7 @@ import numpy as np
 
 from qa.embedding import get_embedder
 from qa.lexical import tokenize
-from qa.names import name_spans, name_words
+from qa.names import JOINED, name_spans, name_words
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -24,7 +24,6 @@ _ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliat
                        r"results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
 # What opens "And what about Iran's ...?": the rest is what the follow-up brings.
 _OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+about\b|what\s+else\b)?", re.I)
-_JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # "Iran and Pakistan" is one subject
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
 TOPIC_TURNS = 3
@@ -104,7 +103,7 @@ def _turned(question: str, earlier: str) -> str:
     if is_follow_up(earlier):
         return ""
     new, old = name_spans(question), name_spans(earlier)
-    if not new or not old or not all(_JOINED.fullmatch(question[a[1]:b[0]]) for a, b in zip(new, new[1:])):
+    if not new or not old or not all(JOINED.fullmatch(question[a[1]:b[0]]) for a, b in zip(new, new[1:])):
         return ""
     vectors = get_embedder().encode([*(question[a:b] for a, b in new), *(earlier[a:b] for a, b in old)])
     likeness = (vectors[len(new):] @ vectors[:len(new)].T).mean(axis=1)  # "Iran and Pakistan": like each

@@ -17,6 +17,7 @@ from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_OPENERS = ".!?:\"“"
 _QUALIFIED = re.compile(r"\s+(?:to|of|in|for)\s+(?:the\s+)?")
+JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # between names of one subject: "Iran and Pakistan"
 _PREFIX = 4  # words spelt alike share at least this many first letters
 
 
@@ -118,10 +119,14 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
     near = _by_prefix(" ".join([passage, doc.title, *doc.authors]))
     counts = _document_words(doc.text)
     missing = []
-    for name in _asked_names(question):
-        stems = index.sentence_lexical.query_tokens(" ".join(name))
-        if stems and not _mentions(stems, near) and _mentions(stems, counts) <= 1:
-            missing.append(" ".join(name))
+    for group in _asked_groups(question):
+        left_out = []
+        for name in group:
+            stems = index.sentence_lexical.query_tokens(" ".join(name))
+            if stems and not _mentions(stems, near) and _mentions(stems, counts) <= 1:
+                left_out.append(" ".join(name))
+        if len(left_out) == len(group):  # "Iran and Pakistan": a passage on either answers for its part
+            missing += left_out
     return missing
 
 
@@ -130,19 +135,37 @@ def _mentions(stems: list[str], words: dict[str, list[tuple[str, int]]]) -> int:
     return sum(n for stem in stems for word, n in words.get(stem[:_PREFIX], ()) if spelt_alike(stem, word))
 
 
+def _asked_groups(question: str) -> list[list[list[str]]]:
+    """`_asked_names`, those joined by "and", "or" or a comma ("Iran and Pakistan") in one group."""
+    groups: list[list[list[str]]] = []
+    end = None
+    for name, start, stop in _asked(question):
+        if end is not None and JOINED.fullmatch(question[end:start]):
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+        end = stop
+    return groups
+
+
 def _asked_names(question: str) -> list[list[str]]:
     """The words of each name in the question, possessives dropped. Left out: acronyms (a text may spell
     them out), a sentence's opening word ("Hwo did ..." is a typo, "Upon ..." no name), and every name
     of a title-cased question ("Why Did Russia Delist The Taliban?": a capitalised stop word gives it
     away, not the share of capitals, which is high in "Who is Sirajuddin Haqqani?" too)."""
+    return [name for name, _, _ in _asked(question)]
+
+
+def _asked(question: str) -> list[tuple[list[str], int, int]]:
+    """Each name of `_asked_names` with where it starts and ends in the question."""
     words = list(LETTER_WORD.finditer(question))
     if any(w[0][:1].isupper() and is_stop_word(w[0]) for w in words[1:]):
         return []
     names = []
     for run in name_runs(question):
-        kept = [_POSSESSIVE.sub("", w[0]) for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
+        kept = [w for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
         if kept:
-            names.append(kept)
+            names.append(([_POSSESSIVE.sub("", w[0]) for w in kept], kept[0].start(), kept[-1].end()))
     return names
 
 

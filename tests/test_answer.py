@@ -18,7 +18,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
 from qa.lexical import tokenize
-from qa.names import name_words, unknown_names
+from qa.names import name_words, unknown_names, unmentioned_names
 from qa.retrieve import retrieve, sentence_ranking
 from ui.render import answer_html, byline, plain_answer, quoted
 
@@ -192,6 +192,16 @@ def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answ
     result = answer("Did Tehran ever bring the Taliban together with Afghan opposition figures?", index_dir=index)
     assert result.grounded and "Tehran" not in result.citations[0].passage
     assert "hosted an official meeting between the Taliban" in result.citations[0].quote
+    # names joined by "and" are one subject: a passage on either answers for its part, on neither does not
+    data = load_index(index, Settings().model_name)
+    iran = answer("What does Iran fear from the Taliban?", index_dir=index).citations[0]
+    doc = next(i for i, d in enumerate(data.documents) if d.doc_id == iran.doc_id)
+    sentence = next(i for i in range(len(data.spans.sent_doc))
+                    if data.spans.sent_doc[i] == doc and data.spans.sent_start[i] == iran.start)
+    assert "Pakistan" not in iran.passage and "Kyrgyzstan" not in iran.passage
+    assert unmentioned_names(data, "What do Iran and Pakistan fear from the Taliban?", sentence, iran.passage) == []
+    assert unmentioned_names(data, "What do Kyrgyzstan and Pakistan fear?", sentence, iran.passage) == [
+        "Kyrgyzstan", "Pakistan"]
 
 
 def test_misspellings_acronyms_title_case_and_names_extended_by_an_ordinary_word_are_not_unknown(built):
