@@ -80,8 +80,7 @@ def remove_source(source: str, corpus_dir: str | Path | None = None, settings: S
     """Set a source aside: move it (`source` is its path relative to the corpus folder) into the corpus
     folder's `.removed/`, which is not indexed, so it can be put back; returns where it went. Run
     `build_index` afterwards to drop it from the index."""
-    settings = settings or Settings.from_env()
-    corpus = Path(corpus_dir or settings.corpus_dir).resolve()
+    corpus = _corpus(corpus_dir, settings)
     path = (corpus / source).resolve()
     rel = path.relative_to(corpus) if path.is_relative_to(corpus) else None
     if rel is None or not rel.parts or any(part.startswith(".") for part in rel.parts):
@@ -100,8 +99,7 @@ def remove_source(source: str, corpus_dir: str | Path | None = None, settings: S
 
 def removed_sources(corpus_dir: str | Path | None = None, settings: Settings | None = None) -> list[str]:
     """The sources `remove_source` set aside, as paths relative to the corpus folder's `.removed/`."""
-    settings = settings or Settings.from_env()
-    removed = Path(corpus_dir or settings.corpus_dir).resolve() / REMOVED
+    removed = _corpus(corpus_dir, settings) / REMOVED
     if not removed.is_dir():
         return []
     return sorted(p.relative_to(removed).as_posix() for p in removed.rglob("*") if p.is_file())
@@ -110,8 +108,7 @@ def removed_sources(corpus_dir: str | Path | None = None, settings: Settings | N
 def restore_source(name: str, corpus_dir: str | Path | None = None, settings: Settings | None = None) -> Path:
     """Put a removed source (`name` as `removed_sources` lists it) back into the corpus folder under that
     name; returns its path. Refused if a source of that name is there now. Run `build_index` afterwards."""
-    settings = settings or Settings.from_env()
-    corpus = Path(corpus_dir or settings.corpus_dir).resolve()
+    corpus = _corpus(corpus_dir, settings)
     removed = corpus / REMOVED
     path = (removed / name).resolve()
     if not name or not path.is_relative_to(removed) or not path.is_file():
@@ -122,3 +119,7 @@ def restore_source(name: str, corpus_dir: str | Path | None = None, settings: Se
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)
     return target
+
+
+def _corpus(corpus_dir: str | Path | None, settings: Settings | None) -> Path:
+    return Path(corpus_dir or (settings or Settings.from_env()).corpus_dir).resolve()
