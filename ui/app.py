@@ -95,39 +95,22 @@ def _rebuilder(settings: qa.Settings):
     return upload_and_rebuild
 
 
-def _remover(settings: qa.Settings):
-    """The Documents tab's other handler: set a source aside, rebuild the index."""
+def _mover(settings: qa.Settings, move, unchosen: str, done: str):
+    """A Documents tab handler that moves a source (`qa.remove_source`, `qa.restore_source`), then rebuilds
+    the index; `done` says what happened, with {name} and {where} (relative to the corpus folder)."""
 
-    def remove_and_rebuild(source: str | None, credentials: str, progress=gr.Progress()):  # noqa: B008
-        _check_auth(settings, credentials or "")
-        if not source:
-            raise gr.Error("Choose the source to remove.")
-        try:
-            moved = qa.remove_source(source, settings=settings)
-        except qa.QAError as exc:
-            raise gr.Error(str(exc)) from exc
-        where = moved.relative_to(settings.corpus_dir.resolve())
-        note = f"Moved {esc(source)} to {esc(where.as_posix())}; it can be restored."
-        return _rebuild(settings, progress, note)
-
-    return remove_and_rebuild
-
-
-def _restorer(settings: qa.Settings):
-    """The Documents tab's third handler: put a removed source back, rebuild the index."""
-
-    def restore_and_rebuild(name: str | None, credentials: str, progress=gr.Progress()):  # noqa: B008
+    def move_and_rebuild(name: str | None, credentials: str, progress=gr.Progress()):  # noqa: B008
         _check_auth(settings, credentials or "")
         if not name:
-            raise gr.Error("Choose the removed source to restore.")
+            raise gr.Error(unchosen)
         try:
-            back = qa.restore_source(name, settings=settings)
+            moved = move(name, settings=settings)
         except qa.QAError as exc:
             raise gr.Error(str(exc)) from exc
-        note = f"Restored {esc(back.relative_to(settings.corpus_dir.resolve()).as_posix())}."
-        return _rebuild(settings, progress, note)
+        where = moved.relative_to(settings.corpus_dir.resolve()).as_posix()
+        return _rebuild(settings, progress, done.format(name=esc(name), where=esc(where)))
 
-    return restore_and_rebuild
+    return move_and_rebuild
 
 
 def _rebuild(settings: qa.Settings, progress, note: str) -> tuple[str, list[list], dict, dict]:
@@ -169,7 +152,10 @@ def _asker(settings: qa.Settings):
 
 def build_blocks(settings: qa.Settings) -> gr.Blocks:
     respond, upload_and_rebuild = _responder(settings), _rebuilder(settings)
-    remove_and_rebuild, restore_and_rebuild = _remover(settings), _restorer(settings)
+    remove_and_rebuild = _mover(settings, qa.remove_source, "Choose the source to remove.",
+                                "Moved {name} to {where}; it can be restored.")
+    restore_and_rebuild = _mover(settings, qa.restore_source, "Choose the removed source to restore.",
+                                 "Restored {where}.")
     with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
         gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
                     "citations. Click a number to see the passage; questions the sources do not answer are "
