@@ -12,7 +12,7 @@ from pathlib import Path
 from qa import conversation
 from qa.abbreviations import spell_out
 from qa.answer_types import question_types
-from qa.compose import compose, first_quote
+from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.index_format import IndexData, build_id, load_index
@@ -107,6 +107,9 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     """`answer`, keeping the intermediate results."""
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
+    parts = conversation.split_compound(question)
+    if len(parts) > 1:
+        return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
     query = prepare(question, history, index)
@@ -131,3 +134,17 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     result.read_as = query.restated
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)
+
+
+def _run_parts(question: str, parts: list[str], history: list[dict] | None, **kwargs) -> Trace:
+    """A compound question, asked part by part, each later part as a follow-up of the one before ("how
+    did the Taliban respond?" to what the first part asked about). The trace is the first part's."""
+    traces: list[Trace] = []
+    turns = list(history or [])
+    for part in parts:
+        traces.append(run(part, turns or None, **kwargs))
+        turns += [{"role": "user", "content": part}, {"role": "assistant", "content": traces[-1].answer.answer}]
+    result = combine(question, parts, [t.answer for t in traces])
+    result.timings_ms = {"total": round(sum(t.answer.timings_ms.get("total", 0.0) for t in traces), 2)}
+    first = traces[0]
+    return Trace(result, first.query, first.candidates, first.evidence, first.index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from itertools import islice
 
 import numpy as np
@@ -71,6 +72,29 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
     text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, text, grounded=True, citations=citations)
+
+
+def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
+    """One answer to a compound question from the answers to its parts: the first part's citations, then
+    each later part's lead quote (its further quotes would crowd the first part's out), renumbered; a
+    quote already cited is not cited again, or replaces the citation it takes in ("On April 23, ..." by
+    "On April 23, ... Mujahid said ..."); `read_as` names the parts, and those the sources do not answer."""
+    grounded = [a for a in answers if a.grounded]
+    unanswered = [p for p, a in zip(parts, answers) if not a.grounded]
+    read_as = " + ".join(parts) + (f" (not in the sources: {' + '.join(unanswered)})" if grounded and unanswered
+                                   else "")
+    if not grounded:
+        return Answer(question, answers[0].answer, grounded=False, related=answers[0].related, read_as=read_as)
+    citations: list[Citation] = []
+    for c in [*grounded[0].citations, *(a.citations[0] for a in grounded[1:])]:
+        at = next((i for i, k in enumerate(citations) if c.doc_id == k.doc_id and c.start < k.end and k.start < c.end),
+                  None)
+        if at is None:
+            citations.append(replace(c, n=len(citations) + 1))
+        elif c.start <= citations[at].start and citations[at].end <= c.end:  # it reads on: the longer one stays
+            citations[at] = replace(c, n=citations[at].n)
+    text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
+    return Answer(question, text, grounded=True, citations=citations, read_as=read_as)
 
 
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:

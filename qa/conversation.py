@@ -17,6 +17,13 @@ _ANAPHORA = re.compile(
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
+# "Why did Russia delist the Taliban and how did the Taliban respond?": a question, then "and" or "but"
+# and a second question (or a bare "when?"); only where both are whole questions, so "What do Iran and
+# Pakistan fear?" or "... and what other reasons?" stay one.
+_WH = r"(?:how|why|what|when|where|who|which|whom|whose)"
+_AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|might)"
+_COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+"
+                       rf"(?P<second>{_WH}\s+{_AUX}\b.*|(?:how|why|when|where)\W*)$", re.I | re.S)
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
@@ -27,6 +34,17 @@ _OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+abo
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
 TOPIC_TURNS = 3
+
+
+def split_compound(question: str) -> list[str]:
+    """The questions a compound question asks, in order, each as a question of its own ("Why did Russia
+    delist the Taliban?", "How did the Taliban respond?"); the question alone when it asks one."""
+    found = _COMPOUND.match(question)
+    if not found:
+        return [question]
+    second = found["second"].strip()
+    second = second[:1].upper() + second[1:]
+    return [f"{found['first']}?", second if second.endswith("?") else f"{second}?"]
 
 
 def is_follow_up(question: str) -> bool:

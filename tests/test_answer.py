@@ -13,7 +13,7 @@ from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
-from qa.conversation import last_reply, resolve
+from qa.conversation import last_reply, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
@@ -413,6 +413,37 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
     assert reading.restated == read_as
     if read_as:  # shown, not matched with: the words are the follow-up's and the names asked about
         assert reading.words.startswith(follow_up)
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("Why did Russia delist the Taliban and how did the Taliban respond?",
+     ["Why did Russia delist the Taliban?", "How did the Taliban respond?"]),
+    ("Who attacked the Russian embassy, and when", ["Who attacked the Russian embassy?", "When?"]),
+    # one question: names joined by "and", a list, a clause that is no question of its own
+    ("What do Iran and Pakistan fear from the Taliban?", None),
+    ("Imperialism extends a country's power and what?", None),
+    ("Where and when did the investigation begin?", None),
+])
+def test_a_compound_question_is_read_as_its_questions(question, parts):
+    assert split_compound(question) == (parts or [question])
+
+
+def test_a_compound_question_is_answered_part_by_part(built):
+    """The second part is asked as a follow-up of the first (respond to what); each part's lead is cited,
+    numbered in turn, and the answer says how it was read and which part the sources do not answer."""
+    _, index = built
+    result = answer("Why did Russia delist the Taliban and how did the Taliban respond?", index_dir=index)
+    quotes = [c.quote for c in result.citations]
+    assert result.grounded and [c.n for c in result.citations] == list(range(1, len(quotes) + 1))
+    assert "urgent issues" in quotes[0] and any("will open the way" in q for q in quotes[1:])
+    assert result.read_as == "Why did Russia delist the Taliban? + How did the Taliban respond?"
+    assert result.answer == " ".join(f"“{escape_markdown(q)}” [{n}]" for n, q in enumerate(quotes, 1))
+    check_citations(result, index)
+    half = answer("Why did Russia delist the Taliban, and who is the president of Brazil?", index_dir=index)
+    assert half.grounded and "urgent issues" in half.citations[0].quote
+    assert half.read_as.endswith("(not in the sources: Who is the president of Brazil?)")
+    none = answer("Who is the president of Brazil and why did Brazil lose the World Cup?", index_dir=index)
+    assert not none.grounded and none.citations == [] and "not in the sources" not in none.read_as
 
 
 def test_an_answer_says_how_a_follow_up_was_read(built):
