@@ -79,6 +79,8 @@ def _ask(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
+    if result.read_as:  # a compound question's parts, and any the sources do not answer
+        print(f"Read as: {result.read_as}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
     print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
     for c in result.citations:

@@ -442,6 +442,8 @@ def test_a_compound_question_is_answered_part_by_part(built):
     half = answer("Why did Russia delist the Taliban, and who is the president of Brazil?", index_dir=index)
     assert half.grounded and "urgent issues" in half.citations[0].quote
     assert half.read_as.endswith("(not in the sources: Who is the president of Brazil?)")
+    proc = run_cli("ask", half.question, "--index", str(index))
+    assert proc.returncode == 0 and proc.stdout.startswith(f"Read as: {half.read_as}\n")
     none = answer("Who is the president of Brazil and why did Brazil lose the World Cup?", index_dir=index)
     assert not none.grounded and none.citations == [] and "not in the sources" not in none.read_as
 
