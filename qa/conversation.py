@@ -49,7 +49,9 @@ def split_compound(question: str) -> list[str]:
 
 def is_follow_up(question: str) -> bool:
     """A question that leans on the conversation: a pronoun, "and ...", a reaction without its cause, or
-    few content words and no name ("Why?", "How so?"; but "Who is Mujahid?" names its own subject)."""
+    few content words and no name ("Why?", "How so?"; but "Who is Mujahid?" names its own subject). A
+    compound question leans on it as its first part does (its later parts lean on that)."""
+    question = split_compound(question)[0]
     if _ANAPHORA.search(question) or _CONTINUATION.match(question) or _ELLIPSIS.search(question):
         return True
     return len(tokenize(question)) <= 2 and not name_words(question)

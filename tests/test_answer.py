@@ -13,7 +13,7 @@ from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
-from qa.conversation import last_reply, resolve, split_compound
+from qa.conversation import is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
@@ -426,6 +426,8 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
 ])
 def test_a_compound_question_is_read_as_its_questions(question, parts):
     assert split_compound(question) == (parts or [question])
+    if parts:  # it leans on the conversation only as its first part does
+        assert is_follow_up(question) is is_follow_up(parts[0]) is False
 
 
 def test_a_compound_question_is_answered_part_by_part(built):
