@@ -143,7 +143,7 @@ def _run_parts(question: str, parts: list[str], history: list[dict] | None, **kw
     turns = list(history or [])
     for part in parts:
         traces.append(run(part, turns or None, **kwargs))
-        turns += [{"role": "user", "content": part}, {"role": "assistant", "content": traces[-1].answer.answer}]
+        turns += conversation.exchange(part, traces[-1].answer.answer)
     result = combine(question, parts, [t.answer for t in traces])
     result.timings_ms = {"total": round(sum(t.answer.timings_ms.get("total", 0.0) for t in traces), 2)}
     first = traces[0]

@@ -70,8 +70,7 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     if unmentioned:
         return _abstain(index, question, _naming_first(index, question, evidence),
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
-    text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
-    return Answer(question, text, grounded=True, citations=citations)
+    return Answer(question, _answer_text(citations), grounded=True, citations=citations)
 
 
 def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
@@ -93,8 +92,12 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
             citations.append(replace(c, n=len(citations) + 1))
         elif c.start <= citations[at].start and citations[at].end <= c.end:  # it reads on: the longer one stays
             citations[at] = replace(c, n=citations[at].n)
-    text = " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
-    return Answer(question, text, grounded=True, citations=citations, read_as=read_as)
+    return Answer(question, _answer_text(citations), grounded=True, citations=citations, read_as=read_as)
+
+
+def _answer_text(citations: list[Citation]) -> str:
+    """The answer's markdown: each quote in quotation marks with its marker."""
+    return " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
 
 
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
@@ -147,7 +150,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
     return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
-                                          and _holds_question_words(index, e.sentence, overlap))
+                                          and _holds_question_words(_read_with_before(index, e.sentence), overlap))
                      or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
 
 
@@ -214,24 +217,26 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
         elif len(chosen) < limit and not _repeats(index, e, chosen):
             if near is not None:
                 near.merged.add(e.sentence)
-            elif _holds_question_words(index, e.sentence, overlap) and _names_one(index, e.sentence, referents):
-                chosen.append(e)
+            else:
+                tokens = _read_with_before(index, e.sentence)
+                if _holds_question_words(tokens, overlap) and _names_one(tokens, referents):
+                    chosen.append(e)
     return chosen
 
 
-def _holds_question_words(index: IndexData, sentence: int, overlap: Overlap) -> bool:
-    """Whether the sentence, read with the one before it and its authors' names ("What does Sakhi
-    recommend?" is asked of every sentence Sakhi wrote), holds FURTHER_MIN_OVERLAP of the question's
-    words. Not the title: every sentence would then hold the words of the subject it is about."""
+def _holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
+    """Whether a sentence's tokens, read with the one before it and its authors' names (`_read_with_before`:
+    "What does Sakhi recommend?" is asked of every sentence Sakhi wrote), hold FURTHER_MIN_OVERLAP of the
+    question's words. Not the title: every sentence would then hold the words of the subject it is about."""
     if not overlap.stems:  # "Why?" has no words of its own
         return True
-    return overlap.words(_read_with_before(index, sentence)) >= FURTHER_MIN_OVERLAP
+    return overlap.words(tokens) >= FURTHER_MIN_OVERLAP
 
 
-def _names_one(index: IndexData, sentence: int, names: set[str]) -> bool:
-    """Whether the sentence, read as `_holds_question_words` reads it, names one of `names` (spelt alike),
-    if any are given."""
-    return not names or any(spelt_alike(n, t) for t in _read_with_before(index, sentence) for n in names)
+def _names_one(tokens: list[str], names: set[str]) -> bool:
+    """Whether the tokens of a sentence read with the one before it (`_read_with_before`) name one of
+    `names` (spelt alike), if any are given."""
+    return not names or any(spelt_alike(n, t) for t in tokens for n in names)
 
 
 def _read_with_before(index: IndexData, sentence: int) -> list[str]:

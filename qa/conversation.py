@@ -15,7 +15,6 @@ from qa.names import JOINED, name_spans, name_words
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"the group|the country|the organi[sz]ation|the same)\b", re.I)
-# A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
 # "Why did Russia delist the Taliban and how did the Taliban respond?": a question, then "and" or "but"
 # and a second question (or a bare "when?"); only where both are whole questions, so "What do Iran and
@@ -24,6 +23,7 @@ _WH = r"(?:how|why|what|when|where|who|which|whom|whose)"
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|might)"
 _COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+"
                        rf"(?P<second>{_WH}\s+{_AUX}\b.*|(?:how|why|when|where)\W*)$", re.I | re.S)
+# A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
@@ -143,6 +143,11 @@ def _topic(history: list[dict]) -> list[str]:
         if not is_follow_up(q):
             break
     return topic
+
+
+def exchange(question: str, reply: str) -> list[dict]:
+    """One turn of a conversation in Gradio's messages format: the question and the reply's markdown."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
 
 
 def last_reply(history: list[dict] | None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.api import Trace, get_index, run
+from qa.conversation import exchange
 from qa.embedding import get_embedder
 from qa.evidence import load_ranker
 from qa.index_format import IndexData
@@ -167,7 +168,7 @@ def _conversation(item: Item, index_dir: Path, settings: Settings) -> list[dict]
     history: list[dict] = []
     for previous in item.history:
         prev = run(previous, history, index_dir=index_dir, settings=settings).answer
-        history += [{"role": "user", "content": previous}, {"role": "assistant", "content": prev.answer}]
+        history += exchange(previous, prev.answer)
     return history
 
 

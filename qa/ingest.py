@@ -27,14 +27,16 @@ class IngestError(QAError):
 
 def find_sources(corpus_dir: Path) -> list[Path]:
     """Every supported file under `corpus_dir`, skipping hidden files and README files."""
-    files = []
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts) or path.name.lower().startswith("readme"):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            files.append(path)
-    return files
+    return [path for path in sorted(corpus_dir.rglob("*")) if is_source(path, corpus_dir)]
+
+
+def is_source(path: Path, corpus_dir: Path) -> bool:
+    """Whether `path`, inside `corpus_dir`, is a file the index reads: a supported type, neither hidden
+    (nor in a hidden folder) nor a README."""
+    rel = path.relative_to(corpus_dir)
+    if any(part.startswith(".") for part in rel.parts) or path.name.lower().startswith("readme"):
+        return False
+    return path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def content_hash(raw: bytes) -> str:

@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from qa.api import get_index
-from qa.ingest import SUPPORTED_SUFFIXES
+from qa.ingest import SUPPORTED_SUFFIXES, is_source
 from qa.settings import Settings
 from qa.types import Document, QAError, credit
 
@@ -82,11 +82,9 @@ def remove_source(source: str, corpus_dir: str | Path | None = None, settings: S
     `build_index` afterwards to drop it from the index."""
     corpus = _corpus(corpus_dir, settings)
     path = (corpus / source).resolve()
-    rel = path.relative_to(corpus) if path.is_relative_to(corpus) else None
-    if rel is None or not rel.parts or any(part.startswith(".") for part in rel.parts):
-        raise QAError(f"{source!r} is not a source in {corpus}.")
-    if not path.is_file():
-        raise QAError(f"{source!r}: no such file in {corpus}.")
+    if not path.is_relative_to(corpus) or not is_source(path, corpus):
+        raise QAError(f"{source!r} is not a source in {corpus} (a file the index reads).")
+    rel = path.relative_to(corpus)
     target = corpus / REMOVED / rel
     n = 1
     while target.exists():  # removed before: keep every copy

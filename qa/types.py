@@ -76,9 +76,9 @@ def credit(authors: Sequence[str], publisher: str) -> str:
 
 @dataclass
 class Answer:
-    """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]; `read_as` is a
-    follow-up as it was read ("And what about Pakistan?" -> "What does Pakistan want from the
-    Taliban?"), "" for a question read as asked."""
+    """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]; `read_as` is how a
+    question was read ("And what about Pakistan?" -> "What does Pakistan want from the Taliban?"; a
+    compound question's parts, and any the sources do not answer), "" for a question read as asked."""
 
     question: str
     answer: str
