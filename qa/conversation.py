@@ -18,11 +18,15 @@ _ANAPHORA = re.compile(
 _PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
 # "Why did Russia delist the Taliban and how did the Taliban respond?": a question, then "and" or "but"
 # and a second question (or a bare "when?"); only where both are whole questions, so "What do Iran and
-# Pakistan fear?" or "... and what other reasons?" stay one.
+# Pakistan fear?" or "... and what other reasons?" stay one. A whole second question opens on a wh-word
+# and an auxiliary, on "who" and its verb ("who decided?"), on "what" and a past verb ("what followed?"),
+# or on a wh-word with its noun and an auxiliary ("what role did Kabulov play?").
 _WH = r"(?:how|why|what|when|where|who|which|whom|whose)"
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|might)"
-_COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+"
-                       rf"(?P<second>{_WH}\s+{_AUX}\b.*|(?:how|why|when|where)\W*)$", re.I | re.S)
+_SECOND = (rf"{_WH}\s+{_AUX}\b.*|who\s+\w+.*|what\s+\w+ed\b.*|(?:what|which|how\s+many|how\s+much)\s+\w+(?:\s+\w+)?\s+"
+           rf"{_AUX}\b.*|(?:how|why|when|where)\W*")
+_COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+(?P<second>{_SECOND})$",
+                       re.I | re.S)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the

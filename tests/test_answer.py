@@ -419,10 +419,14 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
     ("Why did Russia delist the Taliban and how did the Taliban respond?",
      ["Why did Russia delist the Taliban?", "How did the Taliban respond?"]),
     ("Who attacked the Russian embassy, and when", ["Who attacked the Russian embassy?", "When?"]),
+    ("Why did Russia delist the Taliban and who decided?", ["Why did Russia delist the Taliban?", "Who decided?"]),
+    ("How has ISKP grown and what followed?", ["How has ISKP grown?", "What followed?"]),
+    ("Who is Kabulov and what role did he play?", ["Who is Kabulov?", "What role did he play?"]),
     # one question: names joined by "and", a list, a clause that is no question of its own
     ("What do Iran and Pakistan fear from the Taliban?", None),
     ("Imperialism extends a country's power and what?", None),
     ("Where and when did the investigation begin?", None),
+    ("What are the reasons and what other reasons?", None),
 ])
 def test_a_compound_question_is_read_as_its_questions(question, parts):
     assert split_compound(question) == (parts or [question])
