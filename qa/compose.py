@@ -50,17 +50,19 @@ def first_quote(answer_markdown: str) -> str:
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
             max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None,
-            words: str | None = None) -> Answer:
+            words: str | None = None, referents: tuple[str, ...] = ()) -> Answer:
     """`last_lead` is what the last reply quoted first, when `question` follows up on it; `unknown` are
     names in the question that no source mentions, which rule out an answer; `words` are what sentences
-    were matched with (default: the question)."""
+    were matched with (default: the question); `referents` are the names a follow-up naming no one itself
+    is about, one of which each further citation must name ("Where was he killed?" after "Who is Asim
+    Umar?")."""
     if unknown or not evidence or evidence[0].score < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     overlap = Overlap(index, words or question)
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
     evidence = _lead_with_money(index, evidence, question)
-    chosen = _choose(index, evidence, max_citations, overlap, _referents(question, words))
+    chosen = _choose(index, evidence, max_citations, overlap, set(tokenize(" ".join(referents))))
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
@@ -185,14 +187,6 @@ def _answers_new_words(index: IndexData, question: str) -> Callable[[Sequence[st
         found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
         return 2 * len(found) >= len(own)
     return answers
-
-
-def _referents(question: str, words: str | None) -> set[str]:
-    """Stems of the names a follow-up naming nothing itself is about: "Where was he killed?" after "Who
-    is Asim Umar?" asks about Umar."""
-    if not words or words == question or name_words(question):
-        return set()
-    return set(tokenize(" ".join(name_words(words))))
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,

@@ -62,12 +62,15 @@ def is_follow_up(question: str) -> bool:
 
 
 class Reading(NamedTuple):
-    """How a question is read: `query` is retrieved with, `words` are matched with sentences, and
-    `restated` is the follow-up asked in full when it could be ("" otherwise), to show users."""
+    """How a question is read: `query` is retrieved with, `words` are matched with sentences,
+    `restated` is the follow-up asked in full when it could be ("" otherwise), to show users, and
+    `referents` are the names a follow-up naming no one itself is about ("Where was he killed?" after
+    "Who is Asim Umar?")."""
 
     query: str
     words: str
     restated: str = ""
+    referents: tuple[str, ...] = ()
 
 
 def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> Reading:
@@ -95,7 +98,9 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
         return Reading(query, question)
     if not (tokenize(question) or pointing):
         return Reading(query, question)
-    return Reading(query, " ".join([question, *name_words(topic)]), _named(question, questions[-1]))
+    names = name_words(topic)
+    referents = () if name_words(question) else tuple(names)
+    return Reading(query, " ".join([question, *names]), _named(question, questions[-1]), referents)
 
 
 def _named(question: str, earlier: str) -> str:

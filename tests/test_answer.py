@@ -389,7 +389,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     both = resolve("What about Iran and Pakistan?", history)
     assert both.restated == "What does Iran and Pakistan want from the Taliban?"
     assert resolve("And in 2019?", history) == ("And in 2019? What does China want from the Taliban?",
-                                                 "And in 2019?", "")  # no name to put in: not restated
+                                                 "And in 2019?", "", ())  # no name to put in: not restated
     # not restated when that would drop what the follow-up asks itself, or its names are no one subject
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
@@ -413,6 +413,8 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
     assert reading.restated == read_as
     if read_as:  # shown, not matched with: the words are the follow-up's and the names asked about
         assert reading.words.startswith(follow_up)
+        assert " ".join(reading.referents) in read_as  # whom further citations must name
+    assert resolve("What did Grigoriev say about him?", history).referents == ()  # it names someone itself
 
 
 @pytest.mark.parametrize("question, parts", [
