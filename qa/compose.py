@@ -147,7 +147,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
-    context = index.sentence_text(before) if _same_paragraph(index, before, top.sentence) else ""
+    context = index.sentence_text(before) if index.same_paragraph(before, top.sentence) else ""
     answers = _answers_new_words(index, question)
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
@@ -205,7 +205,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
         if e.score < RELATIVE_KEEP * best.score:
             break
         near = next((c for c in chosen if abs(e.sentence - c.sentence) == 1
-                     and _same_paragraph(index, e.sentence, c.sentence)), None)
+                     and index.same_paragraph(e.sentence, c.sentence)), None)
         if near is best and not best.merged:
             best.merged.add(e.sentence)
         elif len(chosen) < limit and not _repeats(index, e, chosen):
@@ -236,7 +236,7 @@ def _names_one(tokens: list[str], names: set[str]) -> bool:
 def _read_with_before(index: IndexData, sentence: int) -> list[str]:
     """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
     tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
-    if _same_paragraph(index, sentence - 1, sentence):
+    if index.same_paragraph(sentence - 1, sentence):
         tokens += sentence_tokens(index.sentence_text(sentence - 1))
     return tokens
 
@@ -265,7 +265,7 @@ def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list
                 used.add(extra)
         first = min(ids)
         if first == e.sentence and _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
-                and _same_paragraph(index, first - 1, first):
+                and index.same_paragraph(first - 1, first):
             ids.add(first - 1)
             used.add(first - 1)
         spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
@@ -299,20 +299,11 @@ def _touch(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _reason_neighbour(index: IndexData, first: int, last: int, used: set[int]) -> int | None:
     options = [nb for nb, anchor in ((last + 1, last), (first - 1, first))
-               if nb not in used and _same_paragraph(index, anchor, nb)]
+               if nb not in used and index.same_paragraph(anchor, nb)]
     causal = [nb for nb in options if CAUSAL.search(index.sentence_text(nb))]
     if causal:
         return causal[0]
     return options[0] if options and options[0] == last + 1 else None
-
-
-def _same_paragraph(index: IndexData, a: int, b: int) -> bool:
-    n = len(index.spans.sent_doc)
-    if not (0 <= a < n and 0 <= b < n) or index.spans.sent_doc[a] != index.spans.sent_doc[b]:
-        return False
-    lo, hi = min(a, b), max(a, b)
-    doc = index.documents[index.spans.sent_doc[lo]]
-    return "\n" not in doc.text[index.spans.sent_start[lo]:index.spans.sent_start[hi]]
 
 
 def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:

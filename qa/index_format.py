@@ -80,6 +80,15 @@ class IndexData:
     def sentence_text(self, i: int) -> str:
         return self.documents[self.spans.sent_doc[i]].text[self.spans.sent_start[i]:self.spans.sent_end[i]]
 
+    def same_paragraph(self, a: int, b: int) -> bool:
+        """Whether sentences `a` and `b` both exist and stand in one paragraph of one document."""
+        sp = self.spans
+        n = len(sp.sent_doc)
+        if not (0 <= a < n and 0 <= b < n) or sp.sent_doc[a] != sp.sent_doc[b]:
+            return False
+        lo, hi = min(a, b), max(a, b)
+        return "\n" not in self.documents[sp.sent_doc[lo]].text[sp.sent_start[lo]:sp.sent_start[hi]]
+
 
 def save_tokens(path: Path, tokens: list[list[str]]) -> None:
     """Tokenized texts as a vocabulary, flat token ids and per-text offsets."""
