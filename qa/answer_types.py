@@ -45,10 +45,11 @@ _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|la
 _QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
                        r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
                        r"quadrupled?|none|zero)\b", re.I)
-# "two months later", "for 20 years": a span of time (its unit, group 1), no count of anything else.
-_DURATION = re.compile(r"\b(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                       r"twenty|thirty|forty|fifty|hundred)\s+(seconds?|minutes?|hours?|days?|weeks?|months?|"
-                       r"years?|decades?|centuries|century)\b", re.I)
+# "two months later", "for 20 years", "two and a half decades", "half a century": a span of time (its unit,
+# group 1), no count of anything else.
+_DURATION = re.compile(r"\b(?:(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                       r"twenty|thirty|forty|fifty|hundred)(?:\s+and\s+a\s+half)?|half\s+an?)\s+(seconds?|minutes?|"
+                       r"hours?|days?|weeks?|months?|years?|decades?|centuries|century)\b", re.I)
 # "the two parties", "all four": a number word after "the" or "all" (group 1), with the three words after
 # it, where its noun is.
 _THE_NUMBER = re.compile(r"\b(?:the|all(?: the)?) (two|three|four|five|six|seven|eight|nine|ten)((?: [\w’'-]+){1,3})",

@@ -38,6 +38,7 @@ _OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+abo
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
 TOPIC_TURNS = 3
+POINTING_TURNS = 6
 
 
 def split_compound(question: str) -> list[str]:
@@ -83,11 +84,11 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
     Mujahid?", "How many were killed?"), only names: the earlier questions' other words ask what was
     already answered. "And what about Iran?" is matched with the last question asked of Iran (`_turned`), a
     bare "Why?" with all the words of its query."""
-    questions = _topic(history) if history and is_follow_up(question) else []
+    pointing = _ANAPHORA.search(question)
+    questions = _topic(history, bool(pointing)) if history and is_follow_up(question) else []
     if not questions:
         return Reading(question, question)
     topic = " ".join(questions)
-    pointing = _ANAPHORA.search(question)
     last_answer = (last_lead or _MARKERS.sub("", _last(history, "assistant"))[:CONTEXT_CHARS]) if pointing else ""
     query = " ".join(p for p in (question, topic, last_answer) if p)
     if _CONTINUATION.match(question):
@@ -142,14 +143,18 @@ def _turned(question: str, earlier: str) -> str:
     return turned if turned != earlier and brought <= set(tokenize(turned)) else ""
 
 
-def _topic(history: list[dict]) -> list[str]:
+def _topic(history: list[dict], pointing: bool = False) -> list[str]:
     """The last question, and while it was itself a follow-up the ones before it (at most TOPIC_TURNS),
-    newest first: "Why?" after "What did he say?" after "Who is Mujahid?" is still about Mujahid."""
+    newest first: "Why?" after "What did he say?" after "Who is Mujahid?" is still about Mujahid. For a
+    question that points back ("What does that show?"), only while they point back too or bring no words
+    of their own, as far back as POINTING_TURNS: "Who chaired the session?" is what "that" is, whatever
+    was asked before it, and "it" after three questions on "it" is still what the first one named."""
     questions = [_content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
     topic = []
-    for q in reversed(questions[-TOPIC_TURNS:]):
+    for q in reversed(questions[-(POINTING_TURNS if pointing else TOPIC_TURNS):]):
         topic.append(q)
-        if not is_follow_up(q):
+        leans_back = (_ANAPHORA.search(q) or not tokenize(q)) if pointing else is_follow_up(q)
+        if not leans_back:
             break
     return topic
 

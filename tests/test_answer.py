@@ -13,7 +13,7 @@ from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
-from qa.conversation import is_follow_up, last_reply, resolve, split_compound
+from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, prefer_same_holder
 from qa.index_format import load_index
@@ -149,6 +149,9 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     ("How many members joined?", "All four members joined.", False),
     ("How many Chinese workers live in Kabul?", "A hotel was attacked two months later.", True),  # a span of time
     ("How many months did the siege last?", "It lasted two months.", False),  # unless time is counted
+    ("How many fighters does it have?", "It hosted them over the past two and a half decades.", True),
+    ("How many fighters does it have?", "It has hosted them for half a century.", True),
+    ("How many years did the war last?", "It lasted two and a half years.", False),
     ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
     ("How much has ISKP grown?", "It has grown a great deal.", False),  # a degree, which words may give
     ("Why did Russia delist the Taliban?", "It needs a dialogue.", False),
@@ -505,6 +508,28 @@ def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
     result = answer("How did the Taliban respond?", history, index_dir=index)
     assert result.grounded and "will open the way" in result.citations[0].quote
+
+
+def test_a_pointing_follow_up_is_about_the_last_question_that_brings_words_of_its_own(built):
+    """"That" is what the last question asked about, not what was asked before it; "he" after a chain
+    of questions on "he" and "it" is still the one the first of them named."""
+    _, index = built
+
+    def ask_in_turn(questions: list[str]):
+        history: list[dict] = []
+        for question in questions[:-1]:
+            history += exchange(question, answer(question, history, index_dir=index).answer)
+        return answer(questions[-1], history, index_dir=index), history
+
+    result, history = ask_in_turn(["Why did Pakistan decline the Kremlin's invitation?", "Who attended instead?",
+                                   "Who chaired the session?", "What does that show?"])
+    assert result.grounded and "shows how serious Moscow takes the issue" in result.citations[0].quote
+    assert "Pakistan" not in resolve("What does that show?", history).query
+    chain = ["Who is Semyon Grigoriev?", "What did he say about the Taliban?", "What had it promised?",
+             "Did he criticise it?", "Which attacks did he mention?"]
+    result, history = ask_in_turn(chain)
+    assert "Semyon Grigoriev" in resolve(chain[-1], history).words  # named four questions back
+    assert result.grounded and "Grigoriev" in result.citations[0].passage
 
 
 def test_a_headline_repeating_the_title_is_not_quoted(built):
