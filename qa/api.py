@@ -22,6 +22,8 @@ from qa.settings import Settings
 from qa.types import Answer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Emphasis marks and tags pasted with a question ("**Why** did _Russia_ ...", "<b>Iran</b>") are no words of it.
+_MARKUP = re.compile(r"(?<!\w)[*_`~]+|[*_`~]+(?!\w)|</?[A-Za-z][^<>]*>")
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[str | None, IndexData]] = {}
 
@@ -45,10 +47,11 @@ def get_index(index_dir: str | Path | None = None, settings: Settings | None = N
 
 
 def validate_question(question: str, limit: int) -> str:
-    """The question with control characters blanked; ValueError when empty or over the limit."""
+    """The question with control characters blanked and markup dropped; ValueError when empty or over the
+    limit."""
     if not isinstance(question, str):
         raise ValueError(f"The question must be text, not {type(question).__name__}.")
-    cleaned = _CONTROL.sub(" ", question).strip()
+    cleaned = " ".join(_MARKUP.sub("", _CONTROL.sub(" ", question)).split())
     if not cleaned:
         raise ValueError("The question is empty: type a question about the sources.")
     if len(cleaned) > limit:

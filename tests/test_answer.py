@@ -347,6 +347,14 @@ def test_empty_questions_raise_value_error(built, question):
         answer(question, index_dir=built[1])
 
 
+def test_markup_pasted_with_a_question_is_no_part_of_it(built):
+    plain = answer("Why did Russia delist the Taliban?", index_dir=built[1]).to_dict()
+    marked = answer("**Why** did _Russia_ delist the <b>Taliban</b>?\n", index_dir=built[1]).to_dict()
+    assert marked == plain and plain["grounded"]
+    with pytest.raises(ValueError, match="empty"):
+        answer("** __ <br>", index_dir=built[1])
+
+
 def test_over_long_question_raises_value_error(built):
     limit = Settings().max_question_chars
     with pytest.raises(ValueError, match="limit"):
