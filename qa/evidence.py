@@ -9,6 +9,7 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -225,7 +226,7 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
     ranked = [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
-    return prefer_same_holder(index, question, ranked)
+    return prefer_recent(index, question, prefer_same_holder(index, question, ranked))
 
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
@@ -250,3 +251,21 @@ def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) 
     if not asked or not ranked or holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
         return ranked
     return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), asked) > 0)
+
+
+# "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.
+_NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most recent|recent|recently|at present|"
+                  r"these days|any longer|anymore|no longer)\b", re.I)
+
+
+def prefer_recent(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
+    """For a question on how things stand now, lead with the best sentence of the newest dated source among
+    those scoring at least LEAD_KEEP of the best one: positions change, and a 2020 article may no longer
+    hold in 2024."""
+    if not ranked or not _NOW.search(question):
+        return ranked
+    def date(e: Evidence) -> str:
+        return index.documents[int(index.spans.sent_doc[e.sentence])].date
+    close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score]
+    newest = max(date(e) for e in close)
+    return ranked if not newest or date(ranked[0]) == newest else lead_with(ranked, lambda e: date(e) == newest)

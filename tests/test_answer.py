@@ -347,6 +347,16 @@ def test_empty_questions_raise_value_error(built, question):
         answer(question, index_dir=built[1])
 
 
+def test_a_question_on_how_things_stand_now_is_led_by_the_newest_source(built):
+    """Both articles answer whether Pakistan supports the Taliban; "still" asks for the newer one."""
+    _, index = built
+    then = answer("Is Pakistan supporting the Taliban?", index_dir=index)
+    now = answer("Is Pakistan still supporting the Taliban?", index_dir=index)
+    assert then.citations[0].date == "2020"
+    assert now.citations[0].date == max(c.date for c in now.citations) > "2020"
+    assert "traditionally considered a Taliban supporter" in now.citations[0].quote
+
+
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     plain = answer("Why did Russia delist the Taliban?", index_dir=built[1]).to_dict()
     marked = answer("**Why** did _Russia_ delist the <b>Taliban</b>?\n", index_dir=built[1]).to_dict()
