@@ -22,8 +22,9 @@ from qa.settings import Settings
 from qa.types import Answer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Emphasis marks and tags pasted with a question ("**Why** did _Russia_ ...", "<b>Iran</b>") are no words of it.
-_MARKUP = re.compile(r"(?<!\w)[*_`~]+|[*_`~]+(?!\w)|</?[A-Za-z][^<>]*>")
+# Emphasis marks pasted with a question ("**Why** did _Russia_ ...") are no words of it. Tags are kept: a
+# question may ask about one a source shows.
+_MARKUP = re.compile(r"(?<!\w)[*_`~]+|[*_`~]+(?!\w)")
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[str | None, IndexData]] = {}
 
@@ -47,8 +48,8 @@ def get_index(index_dir: str | Path | None = None, settings: Settings | None = N
 
 
 def validate_question(question: str, limit: int) -> str:
-    """The question with control characters blanked and markup dropped; ValueError when empty or over the
-    limit."""
+    """The question with control characters blanked and emphasis marks dropped; ValueError when empty or
+    over the limit."""
     if not isinstance(question, str):
         raise ValueError(f"The question must be text, not {type(question).__name__}.")
     cleaned = " ".join(_MARKUP.sub("", _CONTROL.sub(" ", question)).split())

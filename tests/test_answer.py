@@ -359,10 +359,10 @@ def test_a_question_on_how_things_stand_now_is_led_by_the_newest_source(built):
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     plain = answer("Why did Russia delist the Taliban?", index_dir=built[1]).to_dict()
-    marked = answer("**Why** did _Russia_ delist the <b>Taliban</b>?\n", index_dir=built[1]).to_dict()
+    marked = answer("**Why** did _Russia_ delist the `Taliban`?\n", index_dir=built[1]).to_dict()
     assert marked == plain and plain["grounded"]
     with pytest.raises(ValueError, match="empty"):
-        answer("** __ <br>", index_dir=built[1])
+        answer("** __ ~~", index_dir=built[1])
 
 
 def test_over_long_question_raises_value_error(built):
