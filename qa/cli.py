@@ -22,8 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
-    p = sub.add_parser("ask", help="answer one question with cited quotes")
-    p.add_argument("question")
+    p = sub.add_parser("ask", help="answer a question with cited quotes; without one, a conversation on stdin")
+    p.add_argument("question", nargs="?", default="-",
+                   help="the question; '-' or none: one question per line from stdin, each a follow-up of those before")
     p.add_argument("--index", help="index folder")
     p.add_argument("--top-k", type=int, help="chunks to draw evidence from")
     p.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
@@ -75,10 +76,46 @@ def _index(args) -> int:
 def _ask(args) -> int:
     from qa.api import answer
 
-    result = answer(args.question, index_dir=args.index, top_k=args.top_k)
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    if args.question != "-":
+        _print_answer(answer(args.question, index_dir=args.index, top_k=args.top_k), args.json)
         return 0
+    return _converse(args)
+
+
+def _converse(args) -> int:
+    """Questions from stdin, one per line, each asked with the conversation so far (as the web chat does);
+    with --json, one JSON object per line. A question refused (empty lines are skipped) is reported and
+    the conversation goes on; the exit status says whether any was."""
+    from qa.api import answer
+    from qa.conversation import exchange
+
+    history: list[dict] = []
+    refused = False
+    prompt = sys.stdin.isatty()
+    while True:
+        if prompt:
+            print("> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 2 if refused else 0
+        if not line.strip():
+            continue
+        try:
+            result = answer(line, history or None, index_dir=args.index, top_k=args.top_k)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            refused = True
+            continue
+        _print_answer(result, args.json, compact=True)
+        if not args.json:
+            print()
+        history += exchange(result.question, result.answer)
+
+
+def _print_answer(result, as_json: bool, compact: bool = False) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=None if compact else 1), flush=True)
+        return
     if result.read_as:  # a compound question's parts, and any the sources do not answer
         print(f"Read as: {result.read_as}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
@@ -92,7 +129,7 @@ def _ask(args) -> int:
         print("\nPossibly related (not an answer):")
         for c in result.related:
             print(f"  - {c.title} ({c.date or 'undated'}): {c.quote[:160]}")
-    return 0
+    sys.stdout.flush()
 
 
 def _serve(args) -> int:

@@ -39,11 +39,12 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
     return corpus, index
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run `qa ...` in a real subprocess."""
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300,
+            stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run `qa ...` in a real subprocess (`stdin` fed to it, if given)."""
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})}, cwd=ROOT,
+        env={**os.environ, **(env or {})}, cwd=ROOT, input=stdin,
     )
 
 

@@ -550,6 +550,22 @@ def test_a_pointing_follow_up_is_about_the_last_question_that_brings_words_of_it
     assert result.grounded and "Grigoriev" in result.citations[0].passage
 
 
+def test_qa_ask_without_a_question_holds_a_conversation_on_stdin(built):
+    """Each line is asked with the lines before it as the conversation, as the web chat asks; a refused
+    line is reported and the conversation goes on, and the exit status says one was refused."""
+    _, index = built
+    proc = run_cli("ask", "--index", str(index), "--json",
+                   stdin=f"Who is Asim Umar?\n\n{'why ' * 1000}\nWhere was he killed?\n")
+    replies = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 2 and "limit" in proc.stderr
+    assert [r["question"] for r in replies] == ["Who is Asim Umar?", "Where was he killed?"]
+    assert replies[1]["read_as"] == "Where was Asim Umar killed?" and replies[1]["grounded"]
+    history = exchange("Who is Asim Umar?", answer("Who is Asim Umar?", index_dir=index).answer)
+    assert replies[1] == answer("Where was he killed?", history, index_dir=index).to_dict()
+    text = run_cli("ask", "-", "--index", str(index), stdin="Who is Asim Umar?\nWhere was he killed?\n")
+    assert text.returncode == 0 and "Read as: Where was Asim Umar killed?" in text.stdout
+
+
 def test_a_headline_repeating_the_title_is_not_quoted(built):
     _, index = built
     for doc in load_index(index, Settings().model_name).documents:
