@@ -20,8 +20,10 @@ NOT_IN_SOURCES = "The sources do not answer this question."
 NO_NAME = "The passage that matches it best does not mention"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
-# "What happened next?" asks how the story goes on: the source's next sentence after the last lead.
+# "What happened next?" asks how the story goes on: the source's next sentence after the last lead. Only
+# when it asks nothing else: "How did Moscow respond afterwards?" asks for a response.
 _NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
+_NEXT_WORDS = {"next", "then", "afterward", "after", "later", "subsequ", "subsequently", "come", "happen", "do"}
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
@@ -137,7 +139,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
     lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
     the attack "on the Tajik border" further on)."""
-    if _NEXT.search(question):
+    if _asks_what_came_next(index, question):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
             return [evidence[after], *evidence[:after], *evidence[after + 1:]]
@@ -154,6 +156,15 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
                                           and _holds_question_words(_read_with_before(index, e.sentence), overlap))
                      or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
+
+
+def _asks_what_came_next(index: IndexData, question: str) -> bool:
+    """"What happened next?", "What did Russia do then?": a question on what came next that brings no
+    word of its own but the names of whom it asks about."""
+    if not _NEXT.search(question):
+        return False
+    names = set(tokenize(" ".join(name_words(question))))
+    return not set(index.sentence_lexical.query_tokens(question)) - _NEXT_WORDS - names
 
 
 def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:

@@ -550,6 +550,18 @@ def test_a_pointing_follow_up_is_about_the_last_question_that_brings_words_of_it
     assert result.grounded and "Grigoriev" in result.citations[0].passage
 
 
+def test_a_follow_up_asking_more_than_what_came_next_is_answered_for_what_it_asks(built):
+    """"How did Moscow respond afterwards?" asks for a response, not for the source's next sentence (which
+    would be quoted with the last lead it points back to, repeating the last answer)."""
+    _, index = built
+    first = "What happened at Crocus City?"
+    last = answer(first, index_dir=index)
+    history = exchange(first, last.answer)
+    result = answer("How did Moscow respond afterwards?", history, index_dir=index)
+    assert result.grounded and last.citations[0].quote not in result.citations[0].quote
+    assert any("quick to send messages of reassurance" in c.quote for c in result.citations)
+
+
 def test_qa_ask_without_a_question_holds_a_conversation_on_stdin(built):
     """Each line is asked with the lines before it as the conversation, as the web chat asks; a refused
     line is reported and the conversation goes on, and the exit status says one was refused."""
