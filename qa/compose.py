@@ -30,10 +30,11 @@ RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
 RELATED = 3  # nearest passages offered beside a refusal
-# A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...") needs the one
-# before it to be understood.
+# A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...", "On April 23,
+# it announced ...") needs the one before it to be understood.
 _POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
-                          r"at the same time|nonetheless|nevertheless|ultimately),\s+|"
+                          r"at the same time|nonetheless|nevertheless|ultimately|(?:on|in|by|at|since|after|during) "
+                          r"[\w’'-]+(?: [\w’'-]+){0,2}|[\w’'-]+ (?:days?|weeks?|months?|years?) (?:later|earlier)),\s+|"
                           r"(?:despite|in spite of|because of|due to|after|besides)\s+)?"
                           r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
                           r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)

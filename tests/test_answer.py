@@ -613,7 +613,8 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
     assert first_quote(last_reply(history)) == result.citations[0].quote  # a follow-up reads it back verbatim
 
 
-@pytest.mark.parametrize("pointer", ["This led", "Moreover, this led", "Despite this, talks led"])
+@pytest.mark.parametrize("pointer", ["This led", "Moreover, this led", "Despite this, talks led",
+                                     "On 3 May, this led", "Two weeks later, it led"])
 def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path, pointer):
     index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
                                          f"{pointer} to clashes between border guards in May 2023.\n\n"
