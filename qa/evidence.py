@@ -258,14 +258,20 @@ _NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most 
                   r"these days|any longer|anymore|no longer)\b", re.I)
 
 
+_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
+
+
 def prefer_recent(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
     """For a question on how things stand now, lead with the best sentence of the newest dated source among
     those scoring at least LEAD_KEEP of the best one: positions change, and a 2020 article may no longer
     hold in 2024."""
     if not ranked or not _NOW.search(question):
         return ranked
-    def date(e: Evidence) -> str:
-        return index.documents[int(index.spans.sent_doc[e.sentence])].date
+
+    def date(e: Evidence) -> str:  # ISO dates order as strings; one left as written ("Spring 2020") is no date
+        found = _ISO_DATE.match(index.documents[int(index.spans.sent_doc[e.sentence])].date)
+        return found[0] if found else ""
+
     close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score]
     newest = max(date(e) for e in close)
     return ranked if not newest or date(ranked[0]) == newest else lead_with(ranked, lambda e: date(e) == newest)
