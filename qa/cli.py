@@ -113,10 +113,11 @@ def _converse(args) -> int:
 
 
 def _print_answer(result, as_json: bool, compact: bool = False) -> None:
+    """The answer with its citations, or its `to_dict()` as JSON (on one line when `compact`)."""
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=None if compact else 1), flush=True)
         return
-    if result.read_as:  # a compound question's parts, and any the sources do not answer
+    if result.read_as:  # a follow-up asked in full, or a compound question's parts
         print(f"Read as: {result.read_as}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
     print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
