@@ -23,7 +23,7 @@ _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 # "What happened next?" asks how the story goes on: the source's next sentence after the last lead. Only
 # when it asks nothing else: "How did Moscow respond afterwards?" asks for a response.
 _NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
-_NEXT_WORDS = {"next", "then", "afterward", "after", "later", "subsequ", "subsequently", "come", "happen", "do"}
+_NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently come happened"))
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
@@ -65,7 +65,7 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
     evidence = _lead_with_money(index, evidence, question)
-    chosen = _choose(index, evidence, max_citations, overlap, set(tokenize(" ".join(referents))))
+    chosen = _choose(index, evidence, max_citations, overlap, _stems(referents))
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
@@ -140,7 +140,8 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
     lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
     the attack "on the Tajik border" further on)."""
-    if _asks_what_came_next(index, question):
+    own, names = _brought(index, question)
+    if _asks_what_came_next(question, own, names):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
             return [evidence[after], *evidence[:after], *evidence[after + 1:]]
@@ -151,7 +152,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
     context = index.sentence_text(before) if index.same_paragraph(before, top.sentence) else ""
-    answers = _answers_new_words(index, question)
+    answers = _answers_new_words(question, own, names)
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
     return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
@@ -159,13 +160,19 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
                      or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
 
 
-def _asks_what_came_next(index: IndexData, question: str) -> bool:
+def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
+    """The stems a follow-up brings itself, and the stems of the names in it."""
+    return set(index.sentence_lexical.query_tokens(question)), _stems(name_words(question))
+
+
+def _stems(words: Sequence[str]) -> set[str]:
+    return set(tokenize(" ".join(words)))
+
+
+def _asks_what_came_next(question: str, own: set[str], names: set[str]) -> bool:
     """"What happened next?", "What did Russia do then?": a question on what came next that brings no
-    word of its own but the names of whom it asks about."""
-    if not _NEXT.search(question):
-        return False
-    names = set(tokenize(" ".join(name_words(question))))
-    return not set(index.sentence_lexical.query_tokens(question)) - _NEXT_WORDS - names
+    word of its own (`own`) but the names of whom it asks about."""
+    return bool(_NEXT.search(question)) and not own - _NEXT_WORDS - names
 
 
 def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
@@ -185,14 +192,12 @@ def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
             and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
 
 
-def _answers_new_words(index: IndexData, question: str) -> Callable[[Sequence[str]], bool]:
-    """A test of whether a text's stems hold at least half the words the follow-up brings itself (never,
-    when it asks for more). A name counts in any spelling alike ("And in Tajikistan?" is answered by "on
-    the Tajik border")."""
-    own = set(index.sentence_lexical.query_tokens(question))
+def _answers_new_words(question: str, own: set[str], names: set[str]) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a text's stems hold at least half the words the follow-up brings itself (`own`;
+    never, when it asks for more). A name (`names`) counts in any spelling alike ("And in Tajikistan?" is
+    answered by "on the Tajik border")."""
     if not own or _MORE.search(question):
         return lambda tokens: False
-    names = set(tokenize(" ".join(name_words(question))))
 
     def answers(tokens: Sequence[str]) -> bool:
         held = set(tokens)
