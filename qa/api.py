@@ -68,13 +68,15 @@ class Query:
     """A question made ready for retrieval: `text` is what is retrieved with (the question, plus the
     conversation's context for a follow-up, with abbreviations spelt out); `words` are what sentences are
     matched with; `last_lead` is the last reply's first quote when the question follows up on it;
-    `referents` are the names a follow-up naming no one itself is about."""
+    `referents` are the names a follow-up naming no one itself is about, `turned_to` those a follow-up
+    turns the earlier question to."""
 
     text: str
     words: str
     last_lead: str
     restated: str = ""  # a follow-up asked in full ("What does Pakistan want ...?"), shown as `read_as`
     referents: tuple[str, ...] = ()
+    turned_to: tuple[str, ...] = ()
 
 
 def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
@@ -83,7 +85,7 @@ def prepare(question: str, history: list[dict] | None, index: IndexData) -> Quer
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in
     return Query(spell_out(reading.query, index.glossary), reading.words, last_lead if follow_up else "",
-                 reading.restated, reading.referents)
+                 reading.restated, reading.referents, reading.turned_to)
 
 
 @dataclass
@@ -133,7 +135,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     qtypes = question_types(question) or question_types(query.text)
     result = compose(index, question, evidence, threshold=threshold,
                      max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=query.last_lead, words=query.words, referents=query.referents,
+                     last_lead=query.last_lead, words=query.words, referents=query.referents, turned_to=query.turned_to,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)

@@ -53,19 +53,22 @@ def first_quote(answer_markdown: str) -> str:
 
 def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
             max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None,
-            words: str | None = None, referents: tuple[str, ...] = ()) -> Answer:
+            words: str | None = None, referents: tuple[str, ...] = (),
+            turned_to: tuple[str, ...] = ()) -> Answer:
     """`last_lead` is what the last reply quoted first, when `question` follows up on it; `unknown` are
     names in the question that no source mentions, which rule out an answer; `words` are what sentences
     were matched with (default: the question); `referents` are the names a follow-up naming no one itself
     is about, one of which each further citation must name ("Where was he killed?" after "Who is Asim
-    Umar?")."""
+    Umar?"); `turned_to` are those a follow-up turns the earlier question to ("And China?"), one of which
+    the lead quote names too, when a sentence scoring RELATIVE_KEEP of the best does."""
     if unknown or not evidence or evidence[0].score < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     overlap = Overlap(index, words or question)
     if last_lead:
         evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
     evidence = _lead_with_money(index, evidence, question)
-    chosen = _choose(index, evidence, max_citations, overlap, _stems(referents))
+    evidence = _lead_naming(index, evidence, _stems(turned_to))
+    chosen = _choose(index, evidence, max_citations, overlap, _stems(referents or turned_to))
     chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
@@ -183,6 +186,16 @@ def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) 
     if missing_figure(index.sentence_text(evidence[0].sentence), question) != SUM_OF_MONEY:
         return evidence
     return lead_with(evidence, lambda e: not missing_figure(index.sentence_text(e.sentence), question))
+
+
+def _lead_naming(index: IndexData, evidence: list[Evidence], referents: set[str]) -> list[Evidence]:
+    """For a follow-up about someone (`referents`, stems), lead with a sentence naming them, read with the
+    one before it, when the best does not: "And China?" after "What did Russia announce on April 23?"
+    is not answered by Russia's announcement."""
+    if not referents or _names_one(_read_with_before(index, evidence[0].sentence), referents):
+        return evidence
+    return lead_with(evidence, lambda e: _names_one(_read_with_before(index, e.sentence), referents),
+                     keep=RELATIVE_KEEP)
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:

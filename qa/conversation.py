@@ -66,12 +66,14 @@ class Reading(NamedTuple):
     """How a question is read: `query` is retrieved with, `words` are matched with sentences,
     `restated` is the follow-up asked in full when it could be ("" otherwise), to show users, and
     `referents` are the names a follow-up naming no one itself is about ("Where was he killed?" after
-    "Who is Asim Umar?")."""
+    "Who is Asim Umar?"), and `turned_to` those a follow-up turns the earlier question to ("And China?"
+    after "What did Russia announce?")."""
 
     query: str
     words: str
     restated: str = ""
     referents: tuple[str, ...] = ()
+    turned_to: tuple[str, ...] = ()
 
 
 def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> Reading:
@@ -95,7 +97,8 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
         turned = _turned(question, questions[-1])
         # the topic stays in the query: "And in Iran?" after "What happened at Crocus City?" asks of an attack
         if turned:
-            return Reading(f"{question} {turned} {topic}", f"{question} {turned}", turned)
+            return Reading(f"{question} {turned} {topic}", f"{question} {turned}", turned,
+                           turned_to=tuple(name_words(question)))
         return Reading(query, question)
     if not (tokenize(question) or pointing):
         return Reading(query, question)

@@ -410,7 +410,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     both = resolve("What about Iran and Pakistan?", history)
     assert both.restated == "What does Iran and Pakistan want from the Taliban?"
     assert resolve("And in 2019?", history) == ("And in 2019? What does China want from the Taliban?",
-                                                 "And in 2019?", "", ())  # no name to put in: not restated
+                                                 "And in 2019?", "", (), ())  # no name to put in: not restated
     # not restated when that would drop what the follow-up asks itself, or its names are no one subject
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
@@ -516,6 +516,20 @@ def test_a_follow_up_about_someone_cites_only_sentences_that_name_them(built):
     result = answer("Where was he killed?", history, index_dir=index)
     assert result.grounded and "Umar was killed in a U.S. raid" in result.citations[0].quote
     assert not any("Panjshir" in c.quote for c in result.citations)
+
+
+def test_a_follow_up_turned_to_someone_else_cites_only_sentences_that_name_them(built):
+    """ "And China?" after "What did Russia announce on April 23?": Russia's announcement, however near to
+    the earlier question, does not answer it."""
+    _, index = built
+    first = "What did Russia announce on April 23?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    assert resolve("And China?", history).turned_to == ("China",)
+    result = answer("And China?", history, index_dir=index)
+    assert result.grounded and result.read_as == "What did China announce on April 23?"
+    assert all("China" in c.quote for c in result.citations)
+    check_citations(result, index)
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
