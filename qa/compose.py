@@ -10,7 +10,7 @@ from itertools import islice
 import numpy as np
 
 from qa.answer_types import CAUSAL, SUM_OF_MONEY, holds_answer_type, missing_figure
-from qa.evidence import Evidence, Overlap, author_tokens, lead_with, sentence_tokens
+from qa.evidence import MIN_OVERLAP, Evidence, Overlap, author_tokens, lead_with, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import name_words, spelt_alike, unmentioned_names
@@ -27,7 +27,6 @@ _NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently 
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
-FURTHER_MIN_OVERLAP = 0.2  # ... and hold a fifth of the question's words (IDF-weighted)
 DUPLICATE_COSINE = 0.9
 RELATED = 3  # nearest passages offered beside a refusal
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...", "On April 23,
@@ -61,7 +60,8 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     is about, one of which each further citation must name ("Where was he killed?" after "Who is Asim
     Umar?"); `turned_to` are those a follow-up turns the earlier question to ("And China?"), one of which
     the lead quote names too, when a sentence scoring RELATIVE_KEEP of the best does."""
-    if unknown or not evidence or evidence[0].score < threshold:
+    # the best score, not the lead's: a lead rule may have put a lower-scoring sentence first
+    if unknown or not evidence or max(e.score for e in evidence) < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     overlap = Overlap(index, words or question)
     if last_lead:
@@ -139,7 +139,7 @@ def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, 
     keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
     already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
     the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
-    if no other sentence scores at least RELATIVE_KEEP of it and holds FURTHER_MIN_OVERLAP of the words
+    if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
     matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
     lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
     the attack "on the Tajik border" further on)."""
@@ -224,7 +224,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
-    one is worth more than a new citation. A further citation must also hold FURTHER_MIN_OVERLAP of the
+    one is worth more than a new citation. A further citation must also hold MIN_OVERLAP of the
     question's words, read with the sentence before it: its score alone may come from sharing the corpus's
     general subject ("the Taliban"), and skipping it leaves the place to one that does. For a follow-up
     about someone named earlier, it must name one of `referents` too (the brother killed in Panjshir does
@@ -250,11 +250,11 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
 
 def _holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
     """Whether a sentence's tokens, read with the one before it and its authors' names (`_read_with_before`:
-    "What does Sakhi recommend?" is asked of every sentence Sakhi wrote), hold FURTHER_MIN_OVERLAP of the
+    "What does Sakhi recommend?" is asked of every sentence Sakhi wrote), hold MIN_OVERLAP of the
     question's words. Not the title: every sentence would then hold the words of the subject it is about."""
     if not overlap.stems:  # "Why?" has no words of its own
         return True
-    return overlap.words(tokens) >= FURTHER_MIN_OVERLAP
+    return overlap.words(tokens) >= MIN_OVERLAP
 
 
 def _names_one(tokens: list[str], names: set[str]) -> bool:

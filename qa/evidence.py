@@ -230,6 +230,9 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
 
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
+# share of the question's words (IDF-weighted) a sentence must hold to lead in a better one's place or be cited
+# beside it: sharing the corpus's general subject ("the Taliban") is not enough
+MIN_OVERLAP = 0.2
 
 
 def lead_with(ranked: list[Evidence], fits, keep: float = LEAD_KEEP) -> list[Evidence]:
@@ -263,8 +266,8 @@ _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
 
 def prefer_recent(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
     """For a question on how things stand now, lead with the best sentence of the newest dated source among
-    those scoring at least LEAD_KEEP of the best one: positions change, and a 2020 article may no longer
-    hold in 2024."""
+    those scoring at least LEAD_KEEP of the best one and holding MIN_OVERLAP of the question's words:
+    positions change, and a 2020 article may no longer hold in 2024."""
     if not ranked or not _NOW.search(question):
         return ranked
 
@@ -272,6 +275,13 @@ def prefer_recent(index: IndexData, question: str, ranked: list[Evidence]) -> li
         found = _ISO_DATE.match(index.documents[int(index.spans.sent_doc[e.sentence])].date)
         return found[0] if found else ""
 
-    close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score]
-    newest = max(date(e) for e in close)
-    return ranked if not newest or date(ranked[0]) == newest else lead_with(ranked, lambda e: date(e) == newest)
+    overlap = Overlap(index, question)
+
+    def fits(e: Evidence) -> bool:  # not a sentence of the newest source that merely shares its subject
+        return overlap.words(sentence_tokens(index.sentence_text(e.sentence))) >= MIN_OVERLAP
+
+    close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score and fits(e)]
+    newest = max((date(e) for e in close), default="")
+    if not newest or date(ranked[0]) == newest:
+        return ranked
+    return lead_with(ranked, lambda e: date(e) == newest and fits(e))

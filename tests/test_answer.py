@@ -357,6 +357,17 @@ def test_a_question_on_how_things_stand_now_is_led_by_the_newest_source(built):
     assert "traditionally considered a Taliban supporter" in now.citations[0].quote
 
 
+def test_the_newest_source_leads_only_with_a_sentence_holding_the_question_s_words(built):
+    """ "now" does not hand the lead to a 2023 sentence sharing only "Taliban" with the question; nor may a
+    lead rule turn an answer into a refusal by putting a sentence below the threshold first."""
+    _, index = built
+    result = answer("Why might regional states now think they were too soft on the Taliban?", index_dir=index)
+    assert result.grounded
+    assert not result.citations[0].quote.startswith("The Taliban consider themselves to be the winning party")
+    assert any("these states now believe they have been too accommodating" in c.quote for c in result.citations)
+    check_citations(result, index)
+
+
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     plain = answer("Why did Russia delist the Taliban?", index_dir=built[1]).to_dict()
     marked = answer("**Why** did _Russia_ delist the `Taliban`?\n", index_dir=built[1]).to_dict()
