@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import islice
 
 import numpy as np
 
-from qa.answer_types import CAUSAL, SUM_OF_MONEY, holds_answer_type, missing_figure
-from qa.evidence import MIN_OVERLAP, Evidence, Overlap, author_tokens, lead_with, sentence_tokens
+from qa.answer_types import missing_figure
+from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
-from qa.lexical import tokenize
-from qa.names import name_words, spelt_alike, unmentioned_names
+from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_with_before, stems
+from qa.names import unmentioned_names
+from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 NO_NAME = "The passage that matches it best does not mention"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
-_MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
-# "What happened next?" asks how the story goes on: the source's next sentence after the last lead. Only
-# when it asks nothing else: "How did Moscow respond afterwards?" asks for a response.
-_NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
-_NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently come happened"))
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
-RELATIVE_KEEP = 0.5  # a further quote must score at least half the best one
 DUPLICATE_COSINE = 0.9
 RELATED = 3  # nearest passages offered beside a refusal
-# A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...", "On April 23,
-# it announced ...") needs the one before it to be understood.
-_POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
-                          r"at the same time|nonetheless|nevertheless|ultimately|(?:on|in|by|at|since|after|during) "
-                          r"[\w’'-]+(?: [\w’'-]+){0,2}|[\w’'-]+ (?:days?|weeks?|months?|years?) (?:later|earlier)),\s+|"
-                          r"(?:despite|in spite of|because of|due to|after|besides)\s+)?"
-                          r"(this|that|these|those|it|its|they|their|them|he|his|she|her|such|the (?:two|latter|"
-                          r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
 
 
 def escape_markdown(text: str) -> str:
@@ -63,13 +49,10 @@ def compose(index: IndexData, question: str, evidence: list[Evidence], *, thresh
     # the best score, not the lead's: a lead rule may have put a lower-scoring sentence first
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
+    evidence = order(index, evidence, Asked(question, words or question, last_lead, reason, turned_to))
     overlap = Overlap(index, words or question)
-    if last_lead:
-        evidence = _lead_with_news(index, evidence, last_lead, question, reason, overlap)
-    evidence = _lead_with_money(index, evidence, question)
-    evidence = _lead_naming(index, evidence, _stems(turned_to))
-    chosen = _choose(index, evidence, max_citations, overlap, _stems(referents or turned_to))
-    chosen, spans = _join_touching(index, chosen, _quote_spans(index, chosen, reason))
+    chosen = _choose(index, evidence, max_citations, overlap, stems(referents or turned_to))
+    chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
     if missing:
@@ -132,93 +115,6 @@ def _either(names: list[str]) -> str:
     return " or ".join(f"“{escape_markdown(name)}”" for name in names)
 
 
-def _lead_with_news(index: IndexData, evidence: list[Evidence], last_lead: str, question: str,
-                    reason: bool, overlap: Overlap) -> list[Evidence]:
-    """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
-    more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
-    keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
-    already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
-    the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
-    if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
-    matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
-    lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
-    the attack "on the Tajik border" further on)."""
-    own, names = _brought(index, question)
-    if _asks_what_came_next(question, own, names):
-        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
-        if after is not None:
-            return [evidence[after], *evidence[:after], *evidence[after + 1:]]
-    top = evidence[0]
-    if index.sentence_text(top.sentence) not in last_lead:
-        return evidence
-    start, end = _quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], reason)[0]
-    quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
-    before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
-    context = index.sentence_text(before) if index.same_paragraph(before, top.sentence) else ""
-    answers = _answers_new_words(question, own, names)
-    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
-        return evidence
-    return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
-                                          and _holds_question_words(_read_with_before(index, e.sentence), overlap))
-                     or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
-
-
-def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
-    """The stems a follow-up brings itself, and the stems of the names in it."""
-    return set(index.sentence_lexical.query_tokens(question)), _stems(name_words(question))
-
-
-def _stems(words: Sequence[str]) -> set[str]:
-    return set(tokenize(" ".join(words)))
-
-
-def _asks_what_came_next(question: str, own: set[str], names: set[str]) -> bool:
-    """"What happened next?", "What did Russia do then?": a question on what came next that brings no
-    word of its own (`own`) but the names of whom it asks about."""
-    return bool(_NEXT.search(question)) and not own - _NEXT_WORDS - names
-
-
-def _lead_with_money(index: IndexData, evidence: list[Evidence], question: str) -> list[Evidence]:
-    """For a question asking for a sum of money, lead with a sentence that gives one (see `lead_with`),
-    when the best does not ("How much money did the committee raise?": "25 percent of all money it
-    raises" is no sum; "$40 million" is). Not for any figure: a count question would then lead with a
-    byline's or a date's number."""
-    if missing_figure(index.sentence_text(evidence[0].sentence), question) != SUM_OF_MONEY:
-        return evidence
-    return lead_with(evidence, lambda e: not missing_figure(index.sentence_text(e.sentence), question))
-
-
-def _lead_naming(index: IndexData, evidence: list[Evidence], referents: set[str]) -> list[Evidence]:
-    """For a follow-up about someone (`referents`, stems), lead with a sentence naming them, read with the
-    one before it, when the best does not: "And China?" after "What did Russia announce on April 23?"
-    is not answered by Russia's announcement."""
-    if not referents or _names_one(_read_with_before(index, evidence[0].sentence), referents):
-        return evidence
-    return lead_with(evidence, lambda e: _names_one(_read_with_before(index, e.sentence), referents),
-                     keep=RELATIVE_KEEP)
-
-
-def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
-    """Whether `sentence` is the one its source goes on with after the last lead quote."""
-    before = sentence - 1
-    return (before >= 0 and index.spans.sent_doc[before] == index.spans.sent_doc[sentence]
-            and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
-
-
-def _answers_new_words(question: str, own: set[str], names: set[str]) -> Callable[[Sequence[str]], bool]:
-    """A test of whether a text's stems hold at least half the words the follow-up brings itself (`own`;
-    never, when it asks for more). A name (`names`) counts in any spelling alike ("And in Tajikistan?" is
-    answered by "on the Tajik border")."""
-    if not own or _MORE.search(question):
-        return lambda tokens: False
-
-    def answers(tokens: Sequence[str]) -> bool:
-        held = set(tokens)
-        found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
-        return 2 * len(found) >= len(own)
-    return answers
-
-
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,
             referents: set[str]) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
@@ -242,33 +138,10 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
             if near is not None:
                 near.merged.add(e.sentence)
             else:
-                tokens = _read_with_before(index, e.sentence)
-                if _holds_question_words(tokens, overlap) and _names_one(tokens, referents):
+                tokens = read_with_before(index, e.sentence)
+                if holds_question_words(tokens, overlap) and names_one(tokens, referents):
                     chosen.append(e)
     return chosen
-
-
-def _holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
-    """Whether a sentence's tokens, read with the one before it and its authors' names (`_read_with_before`:
-    "What does Sakhi recommend?" is asked of every sentence Sakhi wrote), hold MIN_OVERLAP of the
-    question's words. Not the title: every sentence would then hold the words of the subject it is about."""
-    if not overlap.stems:  # "Why?" has no words of its own
-        return True
-    return overlap.words(tokens) >= MIN_OVERLAP
-
-
-def _names_one(tokens: list[str], names: set[str]) -> bool:
-    """Whether the tokens of a sentence read with the one before it (`_read_with_before`) name one of
-    `names` (spelt alike), if any are given."""
-    return not names or any(spelt_alike(n, t) for t in tokens for n in names)
-
-
-def _read_with_before(index: IndexData, sentence: int) -> list[str]:
-    """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
-    tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
-    if index.same_paragraph(sentence - 1, sentence):
-        tokens += sentence_tokens(index.sentence_text(sentence - 1))
-    return tokens
 
 
 def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
@@ -276,64 +149,6 @@ def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
     vec = index.sentence_vectors[e.sentence]
     return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
                or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
-
-
-def _quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
-    """Each quote's span: its sentence widened over merged neighbours; for a why-question the first
-    quote also takes in the adjacent sentence of its paragraph that gives the cause (or, failing a
-    causal cue, the one that follows, where explanations usually sit). A quote that opens with its own
-    sentence pointing back ("This led to ...") takes in the sentence before it in its paragraph, so it
-    reads on its own; a neighbour taken in does not pull in another (the quote would drift away)."""
-    used = {s for e in chosen for s in {e.sentence} | e.merged}
-    spans = []
-    for i, e in enumerate(chosen):
-        ids = {e.sentence} | e.merged
-        if reason and i == 0 and not any(CAUSAL.search(index.sentence_text(s)) for s in ids):
-            extra = _reason_neighbour(index, min(ids), max(ids), used)
-            if extra is not None:
-                ids.add(extra)
-                used.add(extra)
-        first = min(ids)
-        if first == e.sentence and _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
-                and index.same_paragraph(first - 1, first):
-            ids.add(first - 1)
-            used.add(first - 1)
-        spans.append((int(index.spans.sent_start[min(ids)]), int(index.spans.sent_end[max(ids)])))
-    return spans
-
-
-def _join_touching(index: IndexData, chosen: list[Evidence],
-                   spans: list[tuple[int, int]]) -> tuple[list[Evidence], list[tuple[int, int]]]:
-    """One quote for text that reads on: a quote that overlaps a better one of the same document, or follows
-    or precedes it in its paragraph with nothing between (once widened back to what it points to, or to a
-    cause), is joined to it rather than cited again."""
-    kept: list[tuple[Evidence, tuple[int, int]]] = []
-    for e, span in zip(chosen, spans):
-        doc = int(index.spans.sent_doc[e.sentence])
-        at = next((i for i, (k, other) in enumerate(kept)
-                   if int(index.spans.sent_doc[k.sentence]) == doc and _touch(index.documents[doc].text, span, other)),
-                  None)
-        if at is None:
-            kept.append((e, span))
-        else:
-            k, other = kept[at]
-            kept[at] = (k, (min(span[0], other[0]), max(span[1], other[1])))
-    return [k for k, _ in kept], [span for _, span in kept]
-
-
-def _touch(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
-    first, second = sorted([a, b])
-    between = text[first[1]:second[0]]
-    return second[0] <= first[1] or (between.isspace() and "\n" not in between)
-
-
-def _reason_neighbour(index: IndexData, first: int, last: int, used: set[int]) -> int | None:
-    options = [nb for nb, anchor in ((last + 1, last), (first - 1, first))
-               if nb not in used and index.same_paragraph(anchor, nb)]
-    causal = [nb for nb in options if CAUSAL.search(index.sentence_text(nb))]
-    if causal:
-        return causal[0]
-    return options[0] if options and options[0] == last + 1 else None
 
 
 def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:

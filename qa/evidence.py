@@ -9,7 +9,6 @@ probability of holding the answer from a logistic model trained by `benchmarks/t
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +20,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import asked_posts, capital_countries, holder_fit
+from qa.names import capital_countries
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -225,63 +224,6 @@ def score_sentences(index: IndexData, question: str, query: str, query_vec: np.n
     ranker = load_ranker()
     probs = 1.0 / (1.0 + np.exp(-(rows @ ranker.weights + ranker.bias)))
     order = np.argsort(-probs, kind="stable")
-    ranked = [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
-    return prefer_recent(index, question, prefer_same_holder(index, question, ranked))
+    return [Evidence(int(ids[i]), candidates[int(positions[i])].chunk, float(probs[i])) for i in order]
 
 
-LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
-# share of the question's words (IDF-weighted) a sentence must hold to lead in a better one's place or be cited
-# beside it: sharing the corpus's general subject ("the Taliban") is not enough
-MIN_OVERLAP = 0.2
-
-
-def lead_with(ranked: list[Evidence], fits, keep: float = LEAD_KEEP) -> list[Evidence]:
-    """`ranked` led by the first later sentence for which `fits` holds, among those scoring at least
-    `keep` of the best one; unchanged if there is none."""
-    for i, e in enumerate(ranked[1:], start=1):
-        if e.score < keep * ranked[0].score:
-            break
-        if fits(e):
-            return [e, *ranked[:i], *ranked[i + 1:]]
-    return ranked
-
-
-def prefer_same_holder(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
-    """Lead with a sentence that gives the question's role to the holder asked about, when the best one
-    gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
-    "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
-    asked = asked_posts(question)
-    if not asked or not ranked or holder_fit(index.sentence_text(ranked[0].sentence), asked) >= 0:
-        return ranked
-    return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), asked) > 0)
-
-
-# "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.
-_NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most recent|recent|recently|at present|"
-                  r"these days|any longer|anymore|no longer)\b", re.I)
-
-
-_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
-
-
-def prefer_recent(index: IndexData, question: str, ranked: list[Evidence]) -> list[Evidence]:
-    """For a question on how things stand now, lead with the best sentence of the newest dated source among
-    those scoring at least LEAD_KEEP of the best one and holding MIN_OVERLAP of the question's words:
-    positions change, and a 2020 article may no longer hold in 2024."""
-    if not ranked or not _NOW.search(question):
-        return ranked
-
-    def date(e: Evidence) -> str:  # ISO dates order as strings; one left as written ("Spring 2020") is no date
-        found = _ISO_DATE.match(index.documents[int(index.spans.sent_doc[e.sentence])].date)
-        return found[0] if found else ""
-
-    overlap = Overlap(index, question)
-
-    def fits(e: Evidence) -> bool:  # not a sentence of the newest source that merely shares its subject
-        return overlap.words(sentence_tokens(index.sentence_text(e.sentence))) >= MIN_OVERLAP
-
-    close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score and fits(e)]
-    newest = max((date(e) for e in close), default="")
-    if not newest or date(ranked[0]) == newest:
-        return ranked
-    return lead_with(ranked, lambda e: date(e) == newest and fits(e))

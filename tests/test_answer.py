@@ -15,8 +15,9 @@ from qa.answer_types import holds_answer_type, missing_figure, question_types
 from qa.compose import compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap, prefer_same_holder
+from qa.evidence import Evidence, Overlap
 from qa.index_format import load_index
+from qa.lead import Asked, same_holder
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.retrieve import retrieve, sentence_ranking
@@ -790,7 +791,7 @@ def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
         {0: 0.8, 1: 0.7, 2: 0.8, 3: 0.7, 4: 0.8, 5: 0.7})
 
     def lead(question, first, second):
-        return text[prefer_same_holder(index, question, [ranked[first], ranked[second]])[0].sentence]
+        return text[same_holder(index, [ranked[first], ranked[second]], Asked(question, question))[0].sentence]
     assert lead("How did the Taliban spokesman react?", 0, 1) == text[1]
     assert lead("What did Iran's foreign minister say?", 2, 3) == text[3]
     assert lead("What did the Kremlin spokesman say?", 0, 1) == text[0]
@@ -799,7 +800,8 @@ def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
     assert lead("What did the Russian ambassador say?", 4, 5) == text[4]
     assert lead("How did the spokesman react?", 0, 1) == text[0]  # no holder asked about
     too_far = [ranked[0], Evidence(ranked[1].sentence, ranked[1].chunk, 0.3)]
-    assert text[prefer_same_holder(index, "How did the Taliban spokesman react?", too_far)[0].sentence] == text[0]
+    asked = "How did the Taliban spokesman react?"
+    assert text[same_holder(index, too_far, Asked(asked, asked))[0].sentence] == text[0]
 
 
 def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):

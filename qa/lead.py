@@ -1,0 +1,217 @@
+"""Scored evidence -> the order it is quoted in. The ranker's order, then rules that each let a sentence
+giving what the question asks for lead in place of a better-scoring one that does not (`lead_with`), in
+the order of RULES."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from qa.answer_types import SUM_OF_MONEY, holds_answer_type, missing_figure
+from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
+from qa.index_format import IndexData
+from qa.lexical import tokenize
+from qa.names import asked_posts, holder_fit, name_words, spelt_alike
+from qa.quoting import quote_spans
+
+LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
+RELATIVE_KEEP = 0.5  # ... or, for a follow-up, half of it (also: a further quote must score half the best one)
+# share of the question's words (IDF-weighted) a sentence must hold to lead in a better one's place or be cited
+# beside it: sharing the corpus's general subject ("the Taliban") is not enough
+MIN_OVERLAP = 0.2
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the order depends on: the question; the words sentences were matched with (a follow-up's take
+    in whom it is about); for a follow-up, the last reply's lead quote; whether it asks why; and the
+    names a follow-up turns the earlier question to ("And China?")."""
+
+    question: str
+    words: str
+    last_lead: str = ""
+    reason: bool = False
+    turned_to: tuple[str, ...] = ()
+
+
+def order(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """`evidence` (best first) in the order it is quoted: each of RULES in turn, so a later rule's lead
+    stands (what a follow-up turns to, last, counts most)."""
+    for rule in RULES:
+        evidence = rule(index, evidence, asked)
+    return evidence
+
+
+def lead_with(ranked: list[Evidence], fits, keep: float = LEAD_KEEP) -> list[Evidence]:
+    """`ranked` led by the first later sentence for which `fits` holds, among those scoring at least
+    `keep` of the best one; unchanged if there is none."""
+    for i, e in enumerate(ranked[1:], start=1):
+        if e.score < keep * ranked[0].score:
+            break
+        if fits(e):
+            return [e, *ranked[:i], *ranked[i + 1:]]
+    return ranked
+
+
+def same_holder(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
+    """Lead with a sentence that gives the question's role to the holder asked about, when the best one
+    gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
+    "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
+    posts = asked_posts(asked.words)
+    if not posts or holder_fit(index.sentence_text(ranked[0].sentence), posts) >= 0:
+        return ranked
+    return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), posts) > 0)
+
+
+# "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.
+_NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most recent|recent|recently|at present|"
+                  r"these days|any longer|anymore|no longer)\b", re.I)
+_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
+
+
+def newest_source(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question on how things stand now, lead with the best sentence of the newest dated source among
+    those scoring at least LEAD_KEEP of the best one and holding MIN_OVERLAP of the question's words:
+    positions change, and a 2020 article may no longer hold in 2024."""
+    if not _NOW.search(asked.words):
+        return ranked
+
+    def date(e: Evidence) -> str:  # ISO dates order as strings; one left as written ("Spring 2020") is no date
+        found = _ISO_DATE.match(index.documents[int(index.spans.sent_doc[e.sentence])].date)
+        return found[0] if found else ""
+
+    overlap = Overlap(index, asked.words)
+
+    def fits(e: Evidence) -> bool:  # not a sentence of the newest source that merely shares its subject
+        return overlap.words(sentence_tokens(index.sentence_text(e.sentence))) >= MIN_OVERLAP
+
+    close = [e for e in ranked if e.score >= LEAD_KEEP * ranked[0].score and fits(e)]
+    newest = max((date(e) for e in close), default="")
+    if not newest or date(ranked[0]) == newest:
+        return ranked
+    return lead_with(ranked, lambda e: date(e) == newest and fits(e))
+
+
+_MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
+# "What happened next?" asks how the story goes on: the source's next sentence after the last lead. Only
+# when it asks nothing else: "How did Moscow respond afterwards?" asks for a response.
+_NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
+_NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently come happened"))
+
+
+def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
+    more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
+    keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
+    already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
+    the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
+    if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
+    matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
+    lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
+    the attack "on the Tajik border" further on)."""
+    if not asked.last_lead:
+        return evidence
+    question, last_lead = asked.question, asked.last_lead
+    own, names = _brought(index, question)
+    if _asks_what_came_next(question, own, names):
+        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
+        if after is not None:
+            return [evidence[after], *evidence[:after], *evidence[after + 1:]]
+    top = evidence[0]
+    if index.sentence_text(top.sentence) not in last_lead:
+        return evidence
+    start, end = quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], asked.reason)[0]
+    quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
+    before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
+    context = index.sentence_text(before) if index.same_paragraph(before, top.sentence) else ""
+    answers = _answers_new_words(question, own, names)
+    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
+        return evidence
+    overlap = Overlap(index, asked.words)
+    return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
+                                          and holds_question_words(read_with_before(index, e.sentence), overlap))
+                     or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
+
+
+def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
+    """The stems a follow-up brings itself, and the stems of the names in it."""
+    return set(index.sentence_lexical.query_tokens(question)), stems(name_words(question))
+
+
+def stems(words: Sequence[str]) -> set[str]:
+    return set(tokenize(" ".join(words)))
+
+
+def _asks_what_came_next(question: str, own: set[str], names: set[str]) -> bool:
+    """"What happened next?", "What did Russia do then?": a question on what came next that brings no
+    word of its own (`own`) but the names of whom it asks about."""
+    return bool(_NEXT.search(question)) and not own - _NEXT_WORDS - names
+
+
+def sum_of_money(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question asking for a sum of money, lead with a sentence that gives one (see `lead_with`),
+    when the best does not ("How much money did the committee raise?": "25 percent of all money it
+    raises" is no sum; "$40 million" is). Not for any figure: a count question would then lead with a
+    byline's or a date's number."""
+    if missing_figure(index.sentence_text(evidence[0].sentence), asked.question) != SUM_OF_MONEY:
+        return evidence
+    return lead_with(evidence, lambda e: not missing_figure(index.sentence_text(e.sentence), asked.question))
+
+
+def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a follow-up turning the earlier question to someone else, lead with a sentence naming them, read
+    with the one before it, when the best does not: "And China?" after "What did Russia announce on April
+    23?" is not answered by Russia's announcement."""
+    names = stems(asked.turned_to)
+    if not names or names_one(read_with_before(index, evidence[0].sentence), names):
+        return evidence
+    return lead_with(evidence, lambda e: names_one(read_with_before(index, e.sentence), names), keep=RELATIVE_KEEP)
+
+
+def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
+    """Whether `sentence` is the one its source goes on with after the last lead quote."""
+    before = sentence - 1
+    return (before >= 0 and index.spans.sent_doc[before] == index.spans.sent_doc[sentence]
+            and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
+
+
+def _answers_new_words(question: str, own: set[str], names: set[str]) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a text's stems hold at least half the words the follow-up brings itself (`own`;
+    never, when it asks for more). A name (`names`) counts in any spelling alike ("And in Tajikistan?" is
+    answered by "on the Tajik border")."""
+    if not own or _MORE.search(question):
+        return lambda tokens: False
+
+    def answers(tokens: Sequence[str]) -> bool:
+        held = set(tokens)
+        found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
+        return 2 * len(found) >= len(own)
+    return answers
+
+
+def holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
+    """Whether a sentence's tokens, read with the one before it and its authors' names (`read_with_before`:
+    "What does Sakhi recommend?" is asked of every sentence Sakhi wrote), hold MIN_OVERLAP of the
+    question's words. Not the title: every sentence would then hold the words of the subject it is about."""
+    if not overlap.stems:  # "Why?" has no words of its own
+        return True
+    return overlap.words(tokens) >= MIN_OVERLAP
+
+
+def names_one(tokens: list[str], names: set[str]) -> bool:
+    """Whether the tokens of a sentence read with the one before it (`read_with_before`) name one of
+    `names` (spelt alike), if any are given."""
+    return not names or any(spelt_alike(n, t) for t in tokens for n in names)
+
+
+def read_with_before(index: IndexData, sentence: int) -> list[str]:
+    """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
+    tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
+    if index.same_paragraph(sentence - 1, sentence):
+        tokens += sentence_tokens(index.sentence_text(sentence - 1))
+    return tokens
+
+
+RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
+    same_holder, newest_source, news, sum_of_money, turned_to)
