@@ -134,6 +134,19 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
                      or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
 
 
+def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """Lead a follow-up with a sentence holding the words it brings itself (read with the sentence before
+    it), when the best does not: the earlier turns' names it is matched with pull towards sentences about
+    them ("When did it lead to clashes?" after three questions on the Helmand River is best matched by the
+    1973 treaty, for its date and names; "This led to clashes ... in May 2023" answers it)."""
+    if not asked.last_lead:
+        return evidence
+    answers = _answers_new_words(asked.question, *_brought(index, asked.question))
+    if answers(read_with_before(index, evidence[0].sentence)):
+        return evidence
+    return lead_with(evidence, lambda e: answers(read_with_before(index, e.sentence)))
+
+
 def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
     """The stems a follow-up brings itself, and the stems of the names in it."""
     return set(index.sentence_lexical.query_tokens(question)), stems(name_words(question))
@@ -214,4 +227,4 @@ def read_with_before(index: IndexData, sentence: int) -> list[str]:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, newest_source, news, sum_of_money, turned_to)
+    same_holder, newest_source, news, own_words, sum_of_money, turned_to)

@@ -544,6 +544,20 @@ def test_a_follow_up_turned_to_someone_else_cites_only_sentences_that_name_them(
     check_citations(result, index)
 
 
+def test_a_follow_up_is_led_by_a_sentence_holding_the_words_it_brings(built):
+    """After three questions on the Helmand River, their names pull towards the 1973 treaty (dated, and
+    naming the river, Iran and Afghanistan); "lead to clashes" is what the follow-up asks."""
+    _, index = built
+    history = []
+    for question in ["What is the dispute over the Helmand River?", "What does Afghanistan want to build on it?",
+                     "Why does Iran oppose that?"]:
+        reply = answer(question, history, index_dir=index).answer
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+    result = answer("When did it lead to clashes?", history, index_dir=index)
+    assert result.grounded and "This led to clashes between border guards" in result.citations[0].quote
+    check_citations(result, index)
+
+
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
     _, index = built
     history = []
