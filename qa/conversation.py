@@ -14,7 +14,8 @@ from qa.names import JOINED, name_spans, name_words
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
-    r"the group|the country|the organi[sz]ation|the same)\b", re.I)
+    r"the group|the country|the organi[sz]ation|the same|the two \w+|both (?:sides|parties|countries)|the latter|"
+    r"the former)\b", re.I)
 _PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
 # "Why did Russia delist the Taliban and how did the Taliban respond?": a question, then "and" or "but"
 # and a second question (or a bare "when?"); only where both are whole questions, so "What do Iran and

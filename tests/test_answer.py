@@ -395,6 +395,8 @@ def test_over_long_question_raises_value_error(built):
     ("What happened to mourners at Qassem Soleimani's grave?", "How many were killed?", "103"),
     ("How strong is ISKP?", "What does it hope to achieve?", "isolate the Taliban"),  # not the strength again
     ("What did the Taliban refuse at the 2018 Moscow conference?", "What happened next?", "In May 2019"),
+    # "the two sides" points back as "they" does
+    ("How much of Afghanistan's imports come from Iran?", "What are the two sides discussing?", "ongoing talks"),
     # the answer was already shown, inside the last lead: no unrelated sentence leads instead of it
     ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", "whereabouts have remained"),
     # "And X?" asks the last question of X: its name most like X gives way
