@@ -16,6 +16,7 @@ from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.index_format import IndexData, build_id, load_index
+from qa.lead import Asked
 from qa.names import unknown_names
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
@@ -133,9 +134,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
         threshold = load_ranker().abstain_threshold
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)
-    result = compose(index, question, evidence, threshold=threshold,
-                     max_citations=settings.max_citations, reason="reason" in qtypes,
-                     last_lead=query.last_lead, words=query.words, referents=query.referents, turned_to=query.turned_to,
+    asked = Asked(question, query.words, "reason" in qtypes, query.last_lead, query.referents, query.turned_to)
+    result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)

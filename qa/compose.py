@@ -36,23 +36,19 @@ def first_quote(answer_markdown: str) -> str:
     return _ESCAPED.sub(r"\1", found.group(1)) if found else ""
 
 
-def compose(index: IndexData, question: str, evidence: list[Evidence], *, threshold: float,
-            max_citations: int, reason: bool, last_lead: str = "", unknown: list[str] | None = None,
-            words: str | None = None, referents: tuple[str, ...] = (),
-            turned_to: tuple[str, ...] = ()) -> Answer:
-    """`last_lead` is what the last reply quoted first, when `question` follows up on it; `unknown` are
-    names in the question that no source mentions, which rule out an answer; `words` are what sentences
-    were matched with (default: the question); `referents` are the names a follow-up naming no one itself
-    is about, one of which each further citation must name ("Where was he killed?" after "Who is Asim
-    Umar?"); `turned_to` are those a follow-up turns the earlier question to ("And China?"), one of which
-    the lead quote names too, when a sentence scoring RELATIVE_KEEP of the best does."""
-    # the best score, not the lead's: a lead rule may have put a lower-scoring sentence first
+def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, threshold: float, max_citations: int,
+            unknown: list[str] | None = None) -> Answer:
+    """The answer to `asked` from `evidence` (best first). `unknown` are names in the question that no
+    source mentions, which rule out an answer. Each further citation must hold some of the question's
+    words and, for a follow-up about someone, name them."""
+    question = asked.question
+    # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
-    evidence = order(index, evidence, Asked(question, words or question, last_lead, reason, turned_to))
-    overlap = Overlap(index, words or question)
-    chosen = _choose(index, evidence, max_citations, overlap, stems(referents or turned_to))
-    chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, reason))
+    evidence = order(index, evidence, asked)
+    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words),
+                     stems(asked.referents or asked.turned_to))
+    chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
     if missing:

@@ -24,14 +24,17 @@ MIN_OVERLAP = 0.2
 
 @dataclass(frozen=True)
 class Asked:
-    """What the order depends on: the question; the words sentences were matched with (a follow-up's take
-    in whom it is about); for a follow-up, the last reply's lead quote; whether it asks why; and the
-    names a follow-up turns the earlier question to ("And China?")."""
+    """A question as the answer is shaped for it: `words` are what sentences were matched with (a
+    follow-up's take in whom it is about); for a follow-up, `last_lead` is the last reply's first quote,
+    `referents` the names it is about when it names no one itself ("Where was he killed?" after "Who is
+    Asim Umar?") and `turned_to` those it turns the earlier question to ("And China?"); `reason`: it asks
+    why."""
 
     question: str
     words: str
-    last_lead: str = ""
     reason: bool = False
+    last_lead: str = ""
+    referents: tuple[str, ...] = ()
     turned_to: tuple[str, ...] = ()
 
 

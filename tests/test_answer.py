@@ -693,7 +693,7 @@ def test_a_neighbour_of_a_chosen_quote_widens_it_instead_of_taking_a_citation(tm
                   "Russia removed the Taliban from its terror list in 2024. Moscow hopes for trade with Kabul.\n\n"
                   "Uzbekistan sells electricity to northern Afghanistan.\n", {0: 0.9, 2: 0.8, 3: 0.7, 4: 0.6})
     assert len(text) == 5
-    result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
+    result = compose(index, Asked("q", "q"), ranked, threshold=0.5, max_citations=3)
     assert [c.quote for c in result.citations] == [text[0], f"{text[2]} {text[3]}", text[4]]
 
 
@@ -706,7 +706,7 @@ def test_quotes_that_read_on_from_each_other_are_one_quote(tmp_path):
                   "sanctions.\n\nUzbekistan sells electricity to northern Afghanistan.\n",
         {3: 0.9, 2: 0.85, 1: 0.8, 4: 0.6})
     assert len(text) == 5
-    result = compose(index, "q", ranked, threshold=0.5, max_citations=3, reason=False)
+    result = compose(index, Asked("q", "q"), ranked, threshold=0.5, max_citations=3)
     assert [c.quote for c in result.citations] == [" ".join(text[:4]), text[4]]
 
 
@@ -825,11 +825,11 @@ def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
         tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
                   "Uzbekistan sells electricity to northern Afghanistan.\n\n"
                   "The Helmand River feeds the Hamun Lake in Iran.\n", {0: 0.9, 1: 0.8, 2: 0.7})
-    result = compose(index, "Why do Iran and the Taliban dispute the Helmand River?", ranked, threshold=0.5,
-                     max_citations=3, reason=False)
+    why = "Why do Iran and the Taliban dispute the Helmand River?"
+    result = compose(index, Asked(why, why), ranked, threshold=0.5, max_citations=3)
     assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
-    assert compose(index, "Why?", [Evidence(e.sentence, e.chunk, e.score) for e in ranked], threshold=0.5,
-                   max_citations=3, reason=False).citations[1].quote == text[1]  # no words to hold
+    assert compose(index, Asked("Why?", "Why?"), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
+                   threshold=0.5, max_citations=3).citations[1].quote == text[1]  # no words to hold
 
 
 def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
