@@ -10,7 +10,7 @@ import numpy as np
 
 from qa.embedding import get_embedder
 from qa.lexical import tokenize
-from qa.names import JOINED, name_spans, name_words
+from qa.names import JOINED, is_country, name_spans, name_words
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -139,6 +139,10 @@ def _turned(question: str, earlier: str) -> str:
     new, old = name_spans(question), name_spans(earlier)
     if not new or not old or not all(JOINED.fullmatch(question[a[1]:b[0]]) for a, b in zip(new, new[1:])):
         return ""
+    # a country gives way to a country ("And Pakistan?" after "What concerns has Uzbekistan expressed about
+    # the Taliban?"), when the earlier question names one
+    if all(is_country(question[a:b]) for a, b in new) and any(is_country(earlier[a:b]) for a, b in old):
+        old = [(a, b) for a, b in old if is_country(earlier[a:b])]
     vectors = get_embedder().encode([*(question[a:b] for a, b in new), *(earlier[a:b] for a, b in old)])
     likeness = (vectors[len(new):] @ vectors[:len(new)].T).mean(axis=1)  # "Iran and Pakistan": like each
     start, end = old[int(np.argmax(likeness))]

@@ -75,6 +75,17 @@ def capital_countries() -> dict[str, set[str]]:
     return {capital[0]: country for capital, country in pairs if len(capital) == 1 and shared[capital] == 1 and country}
 
 
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    return frozenset(n.lower() for c in all_countries()
+                     for n in [c.name(), *(c.info().get("altSpellings") or [])] if n.isascii())
+
+
+def is_country(name: str) -> bool:
+    """Whether `name` is a country's name or a usual spelling of it ("Iran", "US", "Russian Federation")."""
+    return name.lower() in _country_names()
+
+
 def has_new_name(text: str, question: str) -> bool:
     """Whether `text` names someone or something the question does not."""
     q = question.lower()

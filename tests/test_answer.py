@@ -429,6 +429,10 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
     assert resolve("And the Taliban?", history).restated == ""  # it would ask the earlier question again
+    # a country gives way to a country, however like the other name the model finds it
+    uzbek = [{"role": "user", "content": "What concerns has Uzbekistan expressed about the Taliban?"},
+             {"role": "assistant", "content": "“...” [1]"}]
+    assert resolve("And Pakistan?", uzbek).restated == "What concerns has Pakistan expressed about the Taliban?"
 
 
 @pytest.mark.parametrize("first,follow_up,read_as", [
