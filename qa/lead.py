@@ -16,7 +16,7 @@ from qa.names import asked_posts, holder_fit, name_words, spelt_alike
 from qa.quoting import quote_spans
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
-RELATIVE_KEEP = 0.5  # ... or, for a follow-up, half of it (also: a further quote must score half the best one)
+RELATIVE_KEEP = 0.5  # ... or half of it, for news and "And X?" (also: a further quote must score half the best)
 # share of the question's words (IDF-weighted) a sentence must hold to lead in a better one's place or be cited
 # beside it: sharing the corpus's general subject ("the Taliban") is not enough
 MIN_OVERLAP = 0.2
@@ -156,6 +156,7 @@ def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
 
 
 def stems(words: Sequence[str]) -> set[str]:
+    """The stems of `words` (names, mostly), to compare with a sentence's tokens."""
     return set(tokenize(" ".join(words)))
 
 
