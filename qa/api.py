@@ -67,17 +67,17 @@ def validate_question(question: str, limit: int) -> str:
 @dataclass(frozen=True)
 class Query:
     """A question made ready for retrieval: `text` is what is retrieved with (the question, plus the
-    conversation's context for a follow-up, with abbreviations spelt out); `words` are what sentences are
-    matched with; `last_lead` is the last reply's first quote when the question follows up on it;
-    `referents` are the names a follow-up naming no one itself is about, `turned_to` those a follow-up
-    turns the earlier question to."""
+    conversation's context for a follow-up, with abbreviations spelt out); `last_lead` is the last reply's
+    first quote when the question follows up on it; `reading` is how the conversation made it read (the
+    words sentences are matched with, the follow-up asked in full, whom it is about)."""
 
     text: str
-    words: str
     last_lead: str
-    restated: str = ""  # a follow-up asked in full ("What does Pakistan want ...?"), shown as `read_as`
-    referents: tuple[str, ...] = ()
-    turned_to: tuple[str, ...] = ()
+    reading: conversation.Reading
+
+    @property
+    def words(self) -> str:
+        return self.reading.words
 
 
 def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
@@ -85,8 +85,7 @@ def prepare(question: str, history: list[dict] | None, index: IndexData) -> Quer
     last_lead = first_quote(conversation.last_reply(history))
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in
-    return Query(spell_out(reading.query, index.glossary), reading.words, last_lead if follow_up else "",
-                 reading.restated, reading.referents, reading.turned_to)
+    return Query(spell_out(reading.query, index.glossary), last_lead if follow_up else "", reading)
 
 
 @dataclass
@@ -134,12 +133,13 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
         threshold = load_ranker().abstain_threshold
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)
-    asked = Asked(question, query.words, "reason" in qtypes, query.last_lead, query.referents, query.turned_to)
+    reading = query.reading
+    asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to)
     result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
-    result.read_as = query.restated
+    result.read_as = reading.restated
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)
 
