@@ -119,6 +119,8 @@ def _print_answer(result, as_json: bool, compact: bool = False) -> None:
         return
     if result.read_as:  # a follow-up asked in full, or a compound question's parts
         print(f"Read as: {result.read_as}\n")
+    if result.caution:
+        print(f"{result.caution}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
     print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
     for c in result.citations:

@@ -18,6 +18,8 @@ from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 NO_NAME = "The passage that matches it best does not mention"
+WEAK_EVIDENCE = ("Weaker evidence: these quotes match the question less closely than most answers do; "
+                 "check that they answer it.")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
@@ -71,6 +73,7 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
                                    else "")
     if not grounded:
         return Answer(question, answers[0].answer, grounded=False, related=answers[0].related, read_as=read_as)
+    caution = next((a.caution for a in grounded if a.caution), "")
     citations: list[Citation] = []
     for c in [*grounded[0].citations, *(a.citations[0] for a in grounded[1:])]:
         at = next((i for i, k in enumerate(citations) if c.doc_id == k.doc_id and c.start < k.end and k.start < c.end),
@@ -79,7 +82,8 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
             citations.append(replace(c, n=len(citations) + 1))
         elif c.start <= citations[at].start and citations[at].end <= c.end:  # it reads on: the longer one stays
             citations[at] = replace(c, n=citations[at].n)
-    return Answer(question, _answer_text(citations), grounded=True, citations=citations, read_as=read_as)
+    return Answer(question, _answer_text(citations), grounded=True, citations=citations, read_as=read_as,
+                  caution=caution)
 
 
 def _answer_text(citations: list[Citation]) -> str:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.api import Trace, get_index, run
+from qa.api import Trace, get_index, run, thresholds
 from qa.conversation import exchange
 from qa.embedding import get_embedder
-from qa.evidence import load_ranker
 from qa.index_format import IndexData
 from qa.indexer import build_index
 from qa.ingest import load_document
@@ -184,6 +183,8 @@ class _Tally:
     abst_right: int = 0
     abst_wrong: int = 0
     answered_unanswerable: int = 0
+    # answers flagged as weaker evidence (or not): [first quote right, answered at all]
+    flagged: dict[bool, list[int]] = field(default_factory=lambda: {True: [0, 0], False: [0, 0]})
     latencies: list[float] = field(default_factory=list)
     misses: list[dict] = field(default_factory=list)
     kinds: dict[str, list[bool]] = field(default_factory=dict)  # quote holds the evidence, or abstained rightly
@@ -205,6 +206,7 @@ class _Tally:
             return
         f = contains_gold(result.citations[0].quote, item.gold)
         a = any(contains_gold(c.quote, item.gold) for c in result.citations)
+        self._flag(result, f)
         self.first += f
         self.anyq += a
         self.kinds.setdefault(item.kind, []).append(f)
@@ -215,11 +217,17 @@ class _Tally:
     def _unanswerable(self, item: Item, result: Answer) -> None:
         if result.grounded:
             self.answered_unanswerable += 1
+            self._flag(result, False)
             self.misses.append({"question": item.question, "why": "answered, though no source answers it",
                                 "quotes": [c.quote[:120] for c in result.citations]})
         else:
             self.abst_right += 1
         self.kinds.setdefault(item.kind, []).append(not result.grounded)
+
+    def _flag(self, result: Answer, right: bool) -> None:
+        tally = self.flagged[bool(result.caution)]
+        tally[0] += right
+        tally[1] += 1
 
     def report(self, items: list[Item]) -> dict:
         answerable = sum(1 for i in items if i.gold)
@@ -240,6 +248,12 @@ class _Tally:
             "false_answer_rate": _ratio(self.answered_unanswerable, unanswerable) if unanswerable else None,
             "abstention_precision": _ratio(self.abst_right, abstained) if abstained else None,
             "abstention_recall": _ratio(self.abst_right, unanswerable) if unanswerable else None,
+            # how well the weaker-evidence flag tells answers apart: the share of answers flagged, and the share
+            # of flagged and of other answers whose first quote holds the evidence (answering an
+            # unanswerable question counts as wrong)
+            "weak_evidence_rate": _ratio(self.flagged[True][1], self.flagged[True][1] + self.flagged[False][1]),
+            "first_quote_precision_weak": _ratio(*self.flagged[True]),
+            "first_quote_precision_other": _ratio(*self.flagged[False]),
             "latency_ms_p50": round(statistics.median(self.latencies), 1),
             "latency_ms_p95": round(float(np.percentile(self.latencies, 95)), 1),
             # answerable kinds: first quote holds the evidence; unanswerable kinds: abstained
@@ -301,7 +315,7 @@ TABLE_KEYS = ["retrieval_hit@1", "retrieval_hit@5", "first_quote_hit", "any_cita
 def run_eval(only: str | None = None, squad_limit: int | None = None, out: str | None = None) -> dict:
     settings = Settings.from_env()
     results: dict = {"date": time.strftime("%Y-%m-%d"), "settings": {
-        "top_k": settings.top_k, "abstain_threshold": settings.abstain_threshold or load_ranker().abstain_threshold,
+        "top_k": settings.top_k, **dict(zip(("abstain_threshold", "confident_threshold"), thresholds(settings))),
         "max_citations": settings.max_citations, "chunk_tokens": settings.chunk_tokens}}
     if only in (None, "seed"):
         build_index(settings.corpus_dir, settings.index_dir, settings=settings)

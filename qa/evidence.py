@@ -47,6 +47,7 @@ class Ranker:
     weights: np.ndarray
     bias: float
     abstain_threshold: float  # calibrated by benchmarks/train_ranker.py
+    confident_threshold: float  # ... as the score a fifth of the answers to answerable dev questions fall below
 
 
 @lru_cache(maxsize=4)
@@ -54,8 +55,9 @@ def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
     data = json.loads(path.read_text())
     if data["features"] != FEATURES:
         raise ValueError(f"{path} was trained on other features; run benchmarks/train_ranker.py")
-    return Ranker(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]),
-                  float(data.get("abstain_threshold", 0.2)))
+    abstain = float(data.get("abstain_threshold", 0.2))
+    return Ranker(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), abstain,
+                  float(data.get("confident_threshold", abstain)))
 
 
 def quotable(text: str, title: str = "") -> bool:

@@ -78,7 +78,8 @@ def credit(authors: Sequence[str], publisher: str) -> str:
 class Answer:
     """What `qa.answer` returns. `answer` is markdown with inline markers [1], [2]; `read_as` is how a
     question was read ("And what about Pakistan?" -> "What does Pakistan want from the Taliban?"; a
-    compound question's parts, and any the sources do not answer), "" for a question read as asked."""
+    compound question's parts, and any the sources do not answer), "" for a question read as asked;
+    `caution` says when the quotes match the question less closely than most answers ("" otherwise)."""
 
     question: str
     answer: str
@@ -86,6 +87,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)  # "possibly related" when abstaining
     read_as: str = ""
+    caution: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -96,6 +98,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
             "read_as": self.read_as,
+            "caution": self.caution,
         }
 
 

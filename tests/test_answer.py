@@ -12,10 +12,10 @@ from conftest import copy_corpus, run_cli
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import holds_answer_type, missing_figure, question_types
-from qa.compose import compose, escape_markdown, first_quote
+from qa.compose import WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
-from qa.evidence import Evidence, Overlap
+from qa.evidence import Evidence, Overlap, load_ranker
 from qa.index_format import load_index
 from qa.lead import Asked, same_holder
 from qa.lexical import tokenize
@@ -493,6 +493,29 @@ def test_a_compound_question_is_answered_part_by_part(built):
     assert proc.returncode == 0 and proc.stdout.startswith(f"Read as: {half.read_as}\n")
     none = answer("Who is the president of Brazil and why did Brazil lose the World Cup?", index_dir=index)
     assert not none.grounded and none.citations == [] and "not in the sources" not in none.read_as
+
+
+def test_an_answer_the_evidence_supports_only_partly_says_so(built):
+    """Below the calibrated score a fifth of the answers to answerable dev questions fall below, an answer
+    carries a caution, shown in the chat, printed by the CLI and copied with the quotes; above it, none."""
+    _, index = built
+    ranker = load_ranker()
+    assert ranker.abstain_threshold < ranker.confident_threshold < 1
+    results = [answer(q, index_dir=index) for q in ("Why is China cautious about investing in Afghanistan?",
+                                                    "What did the Taliban pledge about foreign jihadist groups?")]
+    for r in results:
+        assert r.grounded and bool(r.caution) == (max(c.score for c in r.citations) < ranker.confident_threshold)
+    assert {bool(r.caution) for r in results} == {True, False}
+    flagged = next(r for r in results if r.caution)
+    assert flagged.caution == WEAK_EVIDENCE and flagged.to_dict()["caution"] == WEAK_EVIDENCE
+    html = "".join(answer_html({**flagged.to_dict(), "caution": "<i>x</i>"}, 1))
+    assert '<span class="qa-caution">&#60;i&#62;x&#60;/i&#62;</span>' in html and "<i>" not in html
+    assert f"\n\n{WEAK_EVIDENCE}\n\n" in plain_answer(flagged.to_dict())
+    # The setting overrides the calibration: never flagged at 0, always at 1 (and the CLI says so).
+    never = Settings.from_env(confident_threshold=0.0)
+    assert not answer(flagged.question, index_dir=index, settings=never).caution
+    proc = run_cli("ask", flagged.question, "--index", str(index), env={"QA_CONFIDENT_THRESHOLD": "1"})
+    assert proc.returncode == 0 and proc.stdout.startswith(f"{WEAK_EVIDENCE}\n\n“")
 
 
 def test_an_answer_says_how_a_follow_up_was_read(built):

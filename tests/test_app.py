@@ -11,7 +11,7 @@ from conftest import ROOT, copy_corpus
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from serving import start_server, stop_server
 
-from qa import build_index
+from qa import answer, build_index
 
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -134,10 +134,12 @@ def _ask(page, question: str, wait_for: str):
 
 @pytest.mark.browser
 def test_browser_question_citation_and_highlight(server, browser):
-    url, _, _ = server
+    url, _, index = server
     page = _open_chat(browser, url)
     _ask(page, "Why did Russia delist the Taliban?", ".qa-card[id]")
     page.screenshot(path=str(SHOTS / "answer.png"))
+    caution = answer("Why did Russia delist the Taliban?", index_dir=index).caution  # as the API says
+    assert page.locator("#qa-chat .qa-caution").all_inner_texts() == ([caution] if caution else [])
     marker = page.locator("a.qa-cite").nth(1)
     target = marker.get_attribute("href").lstrip("#")
     marker.click()

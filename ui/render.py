@@ -48,7 +48,8 @@ def answer_html(result: dict, turn: int) -> list[str]:
         f'title="{esc(c["title"])}">[{c["n"]}]</a>'
         for c in result["citations"]
     ]
-    pieces[0] = read_as + pieces[0]
+    caution = f'<span class="qa-caution">{esc(result["caution"])}</span><br>' if result.get("caution") else ""
+    pieces[0] = read_as + caution + pieces[0]
     # The text to copy rides in a hidden element: the chat's sanitizer drops data attributes.
     pieces[-1] += (f'<br><span class="qa-copy-text">{esc_keeping_lines(plain_answer(result))}</span>'
                    '<button class="qa-copy" type="button">Copy with sources</button>')
@@ -66,7 +67,8 @@ def plain_answer(result: dict) -> str:
     sources = [f"[{c['n']}] {credit(c)}, “{c['title']}”, {c['date'] or 'undated'}. {c['source']}"
                for c in result["citations"]]
     asked = f'{result["question"]} (read as: {result["read_as"]})' if result.get("read_as") else result["question"]
-    return "\n".join([asked, "", quotes, "", "Sources:", *sources])
+    caution = [result["caution"], ""] if result.get("caution") else []
+    return "\n".join([asked, "", *caution, quotes, "", "Sources:", *sources])
 
 
 def quoted(quote: str) -> str:
@@ -159,6 +161,8 @@ APP_CSS = """
 .qa-abstain{display:block;border-left:4px solid #b45309;background:#fff7ed;color:#7c2d12;padding:.5em .8em;
   border-radius:4px}
 .qa-wait{color:#6b7280;font-style:italic}
+.qa-caution{display:inline-block;font-size:.85em;color:#92400e;background:#fffbeb;border:1px solid #fcd34d;
+  border-radius:4px;padding:.15em .5em;margin-bottom:.3em}
 .qa-copy-text{display:none}
 .qa-copy{margin-top:.5em;font-size:.8em;padding:.2em .7em;border:1px solid #d1d5db;border-radius:6px;
   background:#fff;color:#374151;cursor:pointer}
