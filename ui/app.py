@@ -159,7 +159,7 @@ def build_blocks(settings: qa.Settings) -> gr.Blocks:
     with gr.Blocks(title="Cited answers: Afghanistan and its neighbours") as demo:
         gr.Markdown("## Cited answers\nEvery answer is quoted word for word from the sources, with numbered "
                     "citations. Click a number to see the passage; questions the sources do not answer are "
-                    "declined.")
+                    "declined, and answers on weaker evidence say so.")
         history = gr.State([])
         turns = gr.State([])
         with gr.Tab("Ask"):
