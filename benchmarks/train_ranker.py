@@ -171,10 +171,10 @@ def main() -> None:
     WEIGHTS_FILE.write_text(json.dumps(trained, indent=1) + "\n")
     load_ranker.cache_clear()  # the pipeline answers with the weights just written
     scores, right = answer_scores(items, index_dir, settings)
-    confident = float(np.quantile(scores, WEAK_SHARE))
-    print(f"weaker evidence below {confident:.3f}: first quote right in {right[scores < confident].mean():.3f} of "
-          f"those dev answers, {right[scores >= confident].mean():.3f} of the others")
-    trained["confident_threshold"] = round(confident, 4)
+    weak_below = float(np.quantile(scores, WEAK_SHARE))
+    print(f"weaker evidence below {weak_below:.3f}: first quote right in {right[scores < weak_below].mean():.3f} of "
+          f"those dev answers, {right[scores >= weak_below].mean():.3f} of the others")
+    trained["weak_evidence_threshold"] = round(weak_below, 4)
     trained["seconds"] = round(time.time() - started, 1)
     WEIGHTS_FILE.write_text(json.dumps(trained, indent=1) + "\n")
     print(f"wrote {WEIGHTS_FILE}")

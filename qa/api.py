@@ -128,7 +128,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     candidates = retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k))
     t3 = time.perf_counter()
     evidence = score_sentences(index, query.words, query.text, query_vec, candidates)
-    threshold, confident = thresholds(settings)
+    threshold, weak_below = thresholds(settings)
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)
     reading = query.reading
@@ -138,7 +138,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.read_as = reading.restated
-    if result.grounded and max(c.score for c in result.citations) < confident:
+    if result.grounded and max(c.score for c in result.citations) < weak_below:
         result.caution = WEAK_EVIDENCE
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)
@@ -147,10 +147,10 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 def thresholds(settings: Settings) -> tuple[float, float]:
     """The evidence probability below which it abstains, and the one below which an answer is flagged as
     weaker evidence: the settings', else those calibrated with the ranker."""
-    ranker = load_ranker()
-    abstain = ranker.abstain_threshold if settings.abstain_threshold is None else settings.abstain_threshold
-    confident = ranker.confident_threshold if settings.confident_threshold is None else settings.confident_threshold
-    return abstain, confident
+    ranker, given = load_ranker(), (settings.abstain_threshold, settings.weak_evidence_threshold)
+    calibrated = (ranker.abstain_threshold, ranker.weak_evidence_threshold)
+    abstain, weak = (c if g is None else g for g, c in zip(given, calibrated))
+    return abstain, weak
 
 
 def _run_parts(question: str, parts: list[str], history: list[dict] | None, **kwargs) -> Trace:

@@ -47,7 +47,7 @@ class Ranker:
     weights: np.ndarray
     bias: float
     abstain_threshold: float  # calibrated by benchmarks/train_ranker.py
-    confident_threshold: float  # ... as the score a fifth of the answers to answerable dev questions fall below
+    weak_evidence_threshold: float  # ... as the score a fifth of the answers to answerable dev questions fall below
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +57,7 @@ def load_ranker(path: Path = WEIGHTS_FILE) -> Ranker:
         raise ValueError(f"{path} was trained on other features; run benchmarks/train_ranker.py")
     abstain = float(data.get("abstain_threshold", 0.2))
     return Ranker(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), abstain,
-                  float(data.get("confident_threshold", abstain)))
+                  float(data.get("weak_evidence_threshold", abstain)))
 
 
 def quotable(text: str, title: str = "") -> bool:

@@ -32,7 +32,7 @@ class Settings:
     # Abstain when no sentence reaches this evidence probability; None = the value calibrated in qa/ranker.json.
     abstain_threshold: float | None = None
     # Below this best evidence probability an answer is flagged as weaker evidence; None = calibrated.
-    confident_threshold: float | None = None
+    weak_evidence_threshold: float | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
     max_file_bytes: int = 50 * 1024 * 1024  # larger corpus files are skipped with a reason
     lock_timeout: float = 600.0

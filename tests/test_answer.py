@@ -500,11 +500,11 @@ def test_an_answer_the_evidence_supports_only_partly_says_so(built):
     carries a caution, shown in the chat, printed by the CLI and copied with the quotes; above it, none."""
     _, index = built
     ranker = load_ranker()
-    assert ranker.abstain_threshold < ranker.confident_threshold < 1
+    assert ranker.abstain_threshold < ranker.weak_evidence_threshold < 1
     results = [answer(q, index_dir=index) for q in ("Why is China cautious about investing in Afghanistan?",
                                                     "What did the Taliban pledge about foreign jihadist groups?")]
     for r in results:
-        assert r.grounded and bool(r.caution) == (max(c.score for c in r.citations) < ranker.confident_threshold)
+        assert r.grounded and bool(r.caution) == (max(c.score for c in r.citations) < ranker.weak_evidence_threshold)
     assert {bool(r.caution) for r in results} == {True, False}
     flagged = next(r for r in results if r.caution)
     assert flagged.caution == WEAK_EVIDENCE and flagged.to_dict()["caution"] == WEAK_EVIDENCE
@@ -512,9 +512,9 @@ def test_an_answer_the_evidence_supports_only_partly_says_so(built):
     assert '<span class="qa-caution">&#60;i&#62;x&#60;/i&#62;</span>' in html and "<i>" not in html
     assert f"\n\n{WEAK_EVIDENCE}\n\n" in plain_answer(flagged.to_dict())
     # The setting overrides the calibration: never flagged at 0, always at 1 (and the CLI says so).
-    never = Settings.from_env(confident_threshold=0.0)
+    never = Settings.from_env(weak_evidence_threshold=0.0)
     assert not answer(flagged.question, index_dir=index, settings=never).caution
-    proc = run_cli("ask", flagged.question, "--index", str(index), env={"QA_CONFIDENT_THRESHOLD": "1"})
+    proc = run_cli("ask", flagged.question, "--index", str(index), env={"QA_WEAK_EVIDENCE_THRESHOLD": "1"})
     assert proc.returncode == 0 and proc.stdout.startswith(f"{WEAK_EVIDENCE}\n\n“")
 
 
