@@ -48,7 +48,7 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "6"
+TOKENIZER_VERSION = "7"
 _DOUBLED = re.compile(r"(.)\1+")
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
@@ -63,11 +63,35 @@ _BRITISH = [(re.compile(p), r) for p, r in (
 )]
 
 
+# A noun made from a verb Snowball does not join to it ("agreement" ~ "agreed", "decision" ~ "decide",
+# "arrival" ~ "arrive"): each pattern's group 1 plus one of its endings, where that is a verb.
+_DERIVED = [(re.compile(p), ends) for p, ends in (
+    (r"^(\w{3,})ments?$", ("",)),
+    (r"^(\w{3,})ures?$", ("", "e")),
+    (r"^(\w{2,}(?:[iou][vs]|ew))als?$", ("e", "")),
+    (r"^(\w{2,}[aiou])sions?$", ("de",)),
+    (r"^(\w{2,}a)nsions?$", ("nd",)),
+)]
+
+
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
-    """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), with British spellings
-    folded into American ones ("recognise" ~ "recognized", "neighbours" ~ "neighbors")."""
-    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_base_form(word))))
+    """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), a noun made from a verb
+    read as the verb, with British spellings folded into American ones ("recognise" ~ "recognized",
+    "neighbours" ~ "neighbors")."""
+    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_verb_of(_base_form(word)))))
+
+
+def _verb_of(word: str) -> str:
+    """The verb a noun is made from by a regular ending, if the dictionary knows it as a verb and not
+    also as a noun ("statement" stays: "state" is a noun too); else the word."""
+    for pattern, ends in _DERIVED:
+        found = pattern.match(word)
+        for end in ends if found else ():
+            lemmas = getAllLemmas(found[1] + end)
+            if found[1] + end in lemmas.get("VERB", ()) and "NOUN" not in lemmas:
+                return found[1] + end
+    return word
 
 
 def _american(word: str) -> str:

@@ -262,6 +262,20 @@ def test_british_spellings_match_american_ones():
     assert tokenize("hour resources science four dialogue") == ["hour", "resourc", "scienc", "four", "dialogu"]
 
 
+def test_a_noun_made_from_a_verb_matches_the_verb(built):
+    """"What was agreed in Doha?" finds "An agreement was signed": Snowball leaves "agreement" and "agree",
+    "decision" and "decide" apart. A noun whose stem is also a noun ("statement": "the state") or no verb
+    ("nature", "capital", "tension") is left alone."""
+    assert tokenize("agreed decided arrived expanded withdrew seized proposed") == \
+        tokenize("agreement decisions arrival expansion withdrawal seizure proposals")
+    assert tokenize("statement nature capital tension pension") == ["statement", "natur", "capit", "tension", "pension"]
+    _, index = built
+    history = [{"role": "user", "content": "Who is Zalmay Khalilzad?"}]
+    history += [{"role": "assistant", "content": answer(history[0]["content"], index_dir=index).answer}]
+    result = answer("What was agreed in Doha?", history, index_dir=index)
+    assert any("An agreement was signed to cease clashes" in c.quote for c in result.citations)
+
+
 def test_irregular_forms_match_their_base_form(built):
     """Snowball leaves "said" and "say", "women" and "woman" apart; a question in one form finds the other."""
     assert tokenize("said took women children") == tokenize("say take woman child")
