@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.lexical import tokenize
-from qa.names import has_new_name
+from qa.lexical import LETTER_WORD, is_stop_word, tokenize
+from qa.names import has_new_name, name_words
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
@@ -27,6 +27,7 @@ _QTYPES = {
 # text says so ("European Union law is a body of ...", "Asim Umar, the leader of ...").
 _DEFINITION = re.compile(r"^\W*(?:what|who)\s+(?:is|are|was|were)\s+(?:(?:the|a|an)\s+)?"
                          r"(?P<subject>[\w’'.-]+(?:\s+[\w’'.-]+){0,5}?)\W*$", re.I)
+_POSSESSIVE = re.compile(r"['’]s$")
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                          r"million|billion|percent)\b", re.I)
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|march|april|may|june|july|august|"
@@ -81,6 +82,17 @@ def question_types(question: str) -> set[str]:
     "definition")."""
     kinds = {name for name, pattern in _QTYPES.items() if pattern.search(question)}
     return kinds | {"definition"} if _DEFINITION.search(question) else kinds
+
+
+def defined_names(question: str) -> list[str]:
+    """The names a "Who is X?" or "What is X?" asks about, when X is a name ("Ismail Al-Khatib", "IS
+    Khorasan"), not a description ("Jacksonville's hottest month"); else []."""
+    asked = _DEFINITION.search(question)
+    if not asked:
+        return []
+    names = name_words(question)
+    words = [_POSSESSIVE.sub("", w) for w in LETTER_WORD.findall(asked["subject"]) if not is_stop_word(w)]
+    return names if words and all(w in names for w in words) else []
 
 
 @lru_cache(maxsize=256)

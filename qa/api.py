@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qa import conversation
 from qa.abbreviations import spell_out
-from qa.answer_types import question_types
+from qa.answer_types import defined_names, question_types
 from qa.compose import WEAK_EVIDENCE, combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
@@ -132,7 +132,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)
     reading = query.reading
-    asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to)
+    asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to,
+                  tuple(defined_names(question)))
     result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
                      unknown=unknown_names(index, question))
     t5 = time.perf_counter()

@@ -49,7 +49,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words),
-                     stems(asked.referents or asked.turned_to))
+                     stems(asked.referents or asked.turned_to or asked.defined))
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)

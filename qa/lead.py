@@ -28,7 +28,7 @@ class Asked:
     follow-up's take in whom it is about); for a follow-up, `last_lead` is the last reply's first quote,
     `referents` the names it is about when it names no one itself ("Where was he killed?" after "Who is
     Asim Umar?") and `turned_to` those it turns the earlier question to ("And China?"); `reason`: it asks
-    why."""
+    why; `defined`: the names a "Who is X?" or "What is X?" asks about."""
 
     question: str
     words: str
@@ -36,6 +36,7 @@ class Asked:
     last_lead: str = ""
     referents: tuple[str, ...] = ()
     turned_to: tuple[str, ...] = ()
+    defined: tuple[str, ...] = ()
 
 
 def order(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -156,8 +157,9 @@ def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
 
 
 def stems(words: Sequence[str]) -> set[str]:
-    """The stems of `words` (names, mostly), to compare with a sentence's tokens."""
-    return set(tokenize(" ".join(words)))
+    """The stems of `words` (names, mostly), to compare with a sentence's tokens; none of two letters:
+    "Al" of "Ismail Al-Khatib" names no one ("Al-Qaeda" has it too)."""
+    return {t for t in tokenize(" ".join(words)) if len(t) > 2}
 
 
 def _asks_what_came_next(question: str, own: set[str], names: set[str]) -> bool:

@@ -11,7 +11,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import holds_answer_type, missing_figure, question_types
+from qa.answer_types import defined_names, holds_answer_type, missing_figure, question_types
 from qa.compose import WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
@@ -571,6 +571,19 @@ def test_a_follow_up_about_someone_cites_only_sentences_that_name_them(built):
     result = answer("Where was he killed?", history, index_dir=index)
     assert result.grounded and "Umar was killed in a U.S. raid" in result.citations[0].quote
     assert not any("Panjshir" in c.quote for c in result.citations)
+
+
+def test_who_is_someone_cites_only_sentences_that_name_them(built):
+    """ "Who is Ismail Al-Khatib?" cited a sentence on Al-Qaeda's Asim Umar beside the one on him: "Al"
+    names no one. A question on what something named is asks about it; one on a description of something
+    ("What is Jacksonville's hottest month?") may be answered without naming it."""
+    assert defined_names("Who is Ismail Al-Khatib?") == ["Ismail", "Al-Khatib"]
+    assert defined_names("What is IS Khorasan?") == ["Khorasan"]
+    assert defined_names("What is Jacksonville's hottest month on average?") == []
+    _, index = built
+    result = answer("Who is Ismail Al-Khatib?", index_dir=index)
+    assert result.grounded and "Ismail Al-Khatib, confirmed" in result.citations[0].quote
+    assert all("Khatib" in c.quote for c in result.citations)
 
 
 def test_a_follow_up_turned_to_someone_else_cites_only_sentences_that_name_them(built):
