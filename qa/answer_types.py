@@ -76,6 +76,13 @@ CAUSAL = re.compile(r"^\W*to \w+|\b(because|since(?!\s+" + _TIME_AFTER_SINCE + r
                     r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"
                     r"(?:caused|triggered|sparked|prompted) by)\b", re.I)
 
+# "Why does that matter?", "Why is it significant?": asks what something shows or means, which a text says
+# with "shows", "means" or "signals" more often than with a cause.
+_SIGNIFICANCE_ASKED = re.compile(r"\bwhy\b.*\b(?:matters?|mattered|important|significant|notable|relevant)\b", re.I)
+_SIGNIFICANCE = re.compile(r"\b(?:show(?:s|ed|n|ing)?|means?|meant|signal(?:s|led|ed|ing)?|indicat(?:es?|ed|ing)|"
+                           r"demonstrat(?:es?|ed|ing)|suggest(?:s|ed|ing)?|reflect(?:s|ed|ing)?|underscor(?:es?|ed|ing)|"
+                           r"highlight(?:s|ed|ing)?)\b", re.I)
+
 
 def question_types(question: str) -> set[str]:
     """The kinds of answer the question asks for ("number", "date", "person", "place", "reason",
@@ -118,7 +125,8 @@ TYPE_CUES = {  # does a text hold what each answer type asks for?
     "date": lambda text, question: bool(_HAS_DATE.search(text)),
     "person": has_new_name,
     "place": has_new_name,
-    "reason": lambda text, question: bool(CAUSAL.search(text)),
+    "reason": lambda text, question: bool(CAUSAL.search(text) or (_SIGNIFICANCE_ASKED.search(question)
+                                                                  and _SIGNIFICANCE.search(text))),
     "definition": _gives_definition,
 }
 

@@ -60,6 +60,20 @@ def test_a_cause_or_a_purpose_answers_why(text, gives):
     assert holds_answer_type(text, "Why did the Taliban court Iran?") is gives
 
 
+def test_what_something_shows_answers_why_it_matters(built):
+    """ "Why does that matter?" after "Who chaired part of the Kremlin's security session?": the answer,
+    already quoted, says what Putin's chairing shows, which is no cause."""
+    shows = "Putin chaired part of the session, which shows how serious Moscow takes the issue."
+    assert holds_answer_type(shows, "Why does that matter?") and holds_answer_type(shows, "Why is it important?")
+    assert not holds_answer_type(shows, "Why did Putin chair the session?")
+    _, index = built
+    first = "Who chaired part of the Kremlin's security session?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    result = answer("Why does that matter?", history, index_dir=index)
+    assert "shows how serious Moscow takes the issue" in result.citations[0].quote
+
+
 @pytest.mark.parametrize(("question", "kinds"), [
     ("When did the Taliban take power?", {"date"}),
     ("How old was he when he led the group?", {"number"}),  # "when" opens no question here
