@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
-from qa.names import has_new_name, name_words
+from qa.names import POSSESSIVE, has_new_name, name_words
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
@@ -27,7 +27,6 @@ _QTYPES = {
 # text says so ("European Union law is a body of ...", "Asim Umar, the leader of ...").
 _DEFINITION = re.compile(r"^\W*(?:what|who)\s+(?:is|are|was|were)\s+(?:(?:the|a|an)\s+)?"
                          r"(?P<subject>[\w’'.-]+(?:\s+[\w’'.-]+){0,5}?)\W*$", re.I)
-_POSSESSIVE = re.compile(r"['’]s$")
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|"
                          r"million|billion|percent)\b", re.I)
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|march|april|may|june|july|august|"
@@ -98,7 +97,7 @@ def defined_names(question: str) -> list[str]:
     if not asked:
         return []
     names = name_words(question)
-    words = [_POSSESSIVE.sub("", w) for w in LETTER_WORD.findall(asked["subject"]) if not is_stop_word(w)]
+    words = [POSSESSIVE.sub("", w) for w in LETTER_WORD.findall(asked["subject"]) if not is_stop_word(w)]
     return names if words and all(w in names for w in words) else []
 
 

@@ -14,7 +14,7 @@ from lemminflect import getAllLemmas
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 
-_POSSESSIVE = re.compile(r"['’]s$")
+POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_OPENERS = ".!?:\"“"
 _QUALIFIED = re.compile(r"\s+(?:to|of|in|for)\s+(?:the\s+)?")
 JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # between names of one subject: "Iran and Pakistan"
@@ -43,7 +43,7 @@ def name_runs(text: str) -> list[list[re.Match]]:
         if not is_name(text, word):
             prev = None
             continue
-        joined = prev is not None and text[prev.end():word.start()].isspace() and not _POSSESSIVE.search(prev[0])
+        joined = prev is not None and text[prev.end():word.start()].isspace() and not POSSESSIVE.search(prev[0])
         if joined:
             runs[-1].append(word)
         else:
@@ -56,14 +56,14 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each name in `text`, a possessive ending left outside ("Iran" of "Iran's")."""
     spans = []
     for run in name_runs(text):
-        possessive = _POSSESSIVE.search(run[-1][0])
+        possessive = POSSESSIVE.search(run[-1][0])
         spans.append((run[0].start(), run[-1].end() - (len(possessive[0]) if possessive else 0)))
     return spans
 
 
 def name_words(text: str) -> list[str]:
     """The words of `text` that are names, possessives dropped."""
-    return [_POSSESSIVE.sub("", w[0]) for run in name_runs(text) for w in run]
+    return [POSSESSIVE.sub("", w[0]) for run in name_runs(text) for w in run]
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +176,7 @@ def _asked(question: str) -> list[tuple[list[str], int, int]]:
     for run in name_runs(question):
         kept = [w for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
         if kept:
-            names.append(([_POSSESSIVE.sub("", w[0]) for w in kept], kept[0].start(), kept[-1].end()))
+            names.append(([POSSESSIVE.sub("", w[0]) for w in kept], kept[0].start(), kept[-1].end()))
     return names
 
 
@@ -247,7 +247,7 @@ def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
 
 
 def _holder(run: list[re.Match]) -> tuple[str, ...]:
-    return tuple(_POSSESSIVE.sub("", w[0]).lower() for w in run)
+    return tuple(POSSESSIVE.sub("", w[0]).lower() for w in run)
 
 
 @lru_cache(maxsize=65536)
