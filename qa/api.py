@@ -148,10 +148,10 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 def thresholds(settings: Settings) -> tuple[float, float]:
     """The evidence probability below which it abstains, and the one below which an answer is flagged as
     weaker evidence: the settings', else those calibrated with the ranker."""
-    ranker, given = load_ranker(), (settings.abstain_threshold, settings.weak_evidence_threshold)
-    calibrated = (ranker.abstain_threshold, ranker.weak_evidence_threshold)
-    abstain, weak = (c if g is None else g for g, c in zip(given, calibrated))
-    return abstain, weak
+    ranker = load_ranker()
+    abstain, weak = settings.abstain_threshold, settings.weak_evidence_threshold
+    return (ranker.abstain_threshold if abstain is None else abstain,
+            ranker.weak_evidence_threshold if weak is None else weak)
 
 
 def _run_parts(question: str, parts: list[str], history: list[dict] | None, **kwargs) -> Trace:

@@ -183,8 +183,8 @@ class _Tally:
     abst_right: int = 0
     abst_wrong: int = 0
     answered_unanswerable: int = 0
-    # answers flagged as weaker evidence (or not): [first quote right, answered at all]
-    flagged: dict[bool, list[int]] = field(default_factory=lambda: {True: [0, 0], False: [0, 0]})
+    # per answer given: (flagged as weaker evidence, first quote holds the evidence)
+    flags: list[tuple[bool, bool]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     misses: list[dict] = field(default_factory=list)
     kinds: dict[str, list[bool]] = field(default_factory=dict)  # quote holds the evidence, or abstained rightly
@@ -206,7 +206,7 @@ class _Tally:
             return
         f = contains_gold(result.citations[0].quote, item.gold)
         a = any(contains_gold(c.quote, item.gold) for c in result.citations)
-        self._flag(result, f)
+        self.flags.append((bool(result.caution), f))
         self.first += f
         self.anyq += a
         self.kinds.setdefault(item.kind, []).append(f)
@@ -217,19 +217,16 @@ class _Tally:
     def _unanswerable(self, item: Item, result: Answer) -> None:
         if result.grounded:
             self.answered_unanswerable += 1
-            self._flag(result, False)
+            self.flags.append((bool(result.caution), False))
             self.misses.append({"question": item.question, "why": "answered, though no source answers it",
                                 "quotes": [c.quote[:120] for c in result.citations]})
         else:
             self.abst_right += 1
         self.kinds.setdefault(item.kind, []).append(not result.grounded)
 
-    def _flag(self, result: Answer, right: bool) -> None:
-        tally = self.flagged[bool(result.caution)]
-        tally[0] += right
-        tally[1] += 1
-
     def report(self, items: list[Item]) -> dict:
+        weak = [right for flagged, right in self.flags if flagged]
+        other = [right for flagged, right in self.flags if not flagged]
         answerable = sum(1 for i in items if i.gold)
         unanswerable = len(items) - answerable
         abstained = self.abst_right + self.abst_wrong
@@ -251,9 +248,9 @@ class _Tally:
             # how well the weaker-evidence flag tells answers apart: the share of answers flagged, and the share
             # of flagged and of other answers whose first quote holds the evidence (answering an
             # unanswerable question counts as wrong)
-            "weak_evidence_rate": _ratio(self.flagged[True][1], self.flagged[True][1] + self.flagged[False][1]),
-            "first_quote_precision_weak": _ratio(*self.flagged[True]),
-            "first_quote_precision_other": _ratio(*self.flagged[False]),
+            "weak_evidence_rate": _ratio(len(weak), len(self.flags)),
+            "first_quote_precision_weak": _ratio(sum(weak), len(weak)),
+            "first_quote_precision_other": _ratio(sum(other), len(other)),
             "latency_ms_p50": round(statistics.median(self.latencies), 1),
             "latency_ms_p95": round(float(np.percentile(self.latencies, 95)), 1),
             # answerable kinds: first quote holds the evidence; unanswerable kinds: abstained
