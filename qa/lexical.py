@@ -48,7 +48,7 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "7"
+TOKENIZER_VERSION = "8"
 _DOUBLED = re.compile(r"(.)\1+")
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
@@ -72,6 +72,12 @@ _DERIVED = [(re.compile(p), ends) for p, ends in (
     (r"^(\w{2,}[aiou])sions?$", ("de",)),
     (r"^(\w{2,}a)nsions?$", ("nd",)),
 )]
+# A noun Snowball keeps apart from its adjective ("economy" ~ "economic", "diplomacy" ~ "diplomatic",
+# "legitimacy" ~ "legitimate"): group 1 plus one of the endings, where that is an adjective.
+_ADJECTIVAL = [(re.compile(p), ends) for p, ends in (
+    (r"^(\w{3,}a)cy$", ("tic", "te")),
+    (r"^(\w{3,}[^aeiouy])y$", ("ic", "ical")),
+)]
 
 
 @lru_cache(maxsize=50_000)
@@ -79,7 +85,7 @@ def _stem(word: str) -> str:
     """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), a noun made from a verb
     read as the verb, with British spellings folded into American ones ("recognise" ~ "recognized",
     "neighbours" ~ "neighbors")."""
-    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_verb_of(_base_form(word)))))
+    return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_verb_of(_adjective_of(_base_form(word))))))
 
 
 def _verb_of(word: str) -> str:
@@ -90,6 +96,20 @@ def _verb_of(word: str) -> str:
         for end in ends if found else ():
             lemmas = getAllLemmas(found[1] + end)
             if found[1] + end in lemmas.get("VERB", ()) and "NOUN" not in lemmas:
+                return found[1] + end
+    return word
+
+
+def _adjective_of(word: str) -> str:
+    """The adjective a noun (not a verb or adjective only: "specify", "ferry", "rusty" stay) is made into
+    by a regular ending, if the dictionary knows it as one; else the word."""
+    lemmas = getAllLemmas(word)
+    if "NOUN" not in lemmas or "VERB" in lemmas:
+        return word
+    for pattern, ends in _ADJECTIVAL:
+        found = pattern.match(word)
+        for end in ends if found else ():
+            if found[1] + end in getAllLemmas(found[1] + end).get("ADJ", ()):
                 return found[1] + end
     return word
 

@@ -290,6 +290,18 @@ def test_a_noun_made_from_a_verb_matches_the_verb(built):
     assert any("An agreement was signed to cease clashes" in c.quote for c in result.citations)
 
 
+def test_a_noun_matches_its_adjective(built):
+    """"How is the Taliban faring in diplomacy?" finds "on a diplomatic front foot": Snowball leaves
+    "diplomacy" and "diplomatic", "economy" and "economic" apart. A verb or an adjective ending the same way
+    ("specify", "rusty") is left alone, as is a noun with no such adjective ("primacy" is no "primate")."""
+    assert tokenize("diplomacy economies legitimacy strategy ideology") == \
+        tokenize("diplomatic economic legitimate strategic ideological")
+    assert tokenize("specify rusty primacy") == ["specifi", "rusti", "primaci"]
+    _, index = built
+    result = answer("How is the Taliban faring in diplomacy?", index_dir=index)
+    assert "The Taliban appears to be on a diplomatic front foot." in result.citations[0].quote
+
+
 def test_irregular_forms_match_their_base_form(built):
     """Snowball leaves "said" and "say", "women" and "woman" apart; a question in one form finds the other."""
     assert tokenize("said took women children") == tokenize("say take woman child")
