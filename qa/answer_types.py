@@ -37,7 +37,8 @@ _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|m
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|were|do|does|did|will|would|"
                     r"can|could|should|may|might)\b)|\bwhat (percentage|percent|number|proportion|share|amount)\b",
                     re.I)
-_YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|early|late|mid|january|february|march|"
+# A year, by the word before it that makes it one ("in 2022", "the 1973 treaty"): no count.
+_YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|january|february|march|"
                    r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
                    re.I)
 # A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets

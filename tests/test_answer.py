@@ -167,6 +167,7 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     ("How many fighters does it have?", "It hosted them over the past two and a half decades.", True),
     ("How many fighters does it have?", "It has hosted them for half a century.", True),
     ("How many years did the war last?", "It lasted two and a half years.", False),
+    ("How much water does the treaty give Iran?", "The 1973 Helmand River Water Treaty was never ratified.", True),
     ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
     ("How much has ISKP grown?", "It has grown a great deal.", False),  # a degree, which words may give
     ("Why did Russia delist the Taliban?", "It needs a dialogue.", False),
