@@ -92,7 +92,8 @@ class Overlap:
     """How much of the question's content (IDF-weighted stems, and stem bigrams) a text covers. A name the
     corpus also abbreviates ("SCO", "Shanghai Cooperation Organization") is covered by the abbreviation or
     by all the words it stands for, and weighs as the abbreviation does; a capital is covered by its
-    country's name ("Did Moscow help ...?" by "Russia has supported ...")."""
+    country's name ("Did Moscow help ...?" by "Russia has supported ..."), and a one-word country by its
+    capital ("... attacked in Russia?" by "... attacked ... in Moscow")."""
 
     def __init__(self, index: IndexData, question: str):
         self.idf = index.sentence_lexical.weight
@@ -108,6 +109,9 @@ class Overlap:
         capitals = capital_countries()
         for stem in self.stems.intersection(capitals):
             self.spelt.setdefault(stem, capitals[stem])
+        for capital, country in capitals.items():
+            if len(country) == 1 and country <= self.stems:
+                self.spelt.setdefault(next(iter(country)), {capital})
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

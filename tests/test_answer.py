@@ -349,11 +349,15 @@ def test_an_abbreviation_and_the_words_it_stands_for_count_as_one(built):
 
 def test_a_capital_counts_as_its_country(built):
     """News writes "Moscow" for Russia: the question's capital is found where the article names the country,
-    and the capital alone still counts as no source's mention of it (the missing-name rules stay strict)."""
+    the question's country where it names the capital, and the capital alone still counts as no source's
+    mention of it (the missing-name rules stay strict)."""
     data = load_index(built[1], Settings().model_name)
     overlap = Overlap(data, "Did Moscow help?")
     assert overlap.words(tokenize("Russia has supported")) == overlap.words(tokenize("Moscow has supported")) > 0
     assert overlap.words(tokenize("China has supported")) == 0.0
+    country = Overlap(data, "Where was Russia attacked?")
+    assert country.words(tokenize("It attacked a hall in Moscow")) == country.words(tokenize("Russia attacked"))
+    assert country.words(tokenize("It attacked a hall in Tehran")) < country.words(tokenize("Russia attacked"))
     result = answer("Did Moscow help get Taliban figures off the UN blacklist?", index_dir=built[1])
     assert result.grounded and "removal of several Taliban leaders from the UN sanctions list" in result.answer
     assert unknown_names(data, "Who is the Taliban's ambassador in Beijing?") == ["Beijing"]
