@@ -83,8 +83,8 @@ _ADJECTIVAL = [(re.compile(p), ends) for p, ends in (
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
     """Snowball stem of the word's base form ("said" ~ "say", "women" ~ "woman"), a noun made from a verb
-    read as the verb, with British spellings folded into American ones ("recognise" ~ "recognized",
-    "neighbours" ~ "neighbors")."""
+    read as the verb and one made into an adjective as the adjective, with British spellings folded into
+    American ones ("recognise" ~ "recognized", "neighbours" ~ "neighbors")."""
     return _stemmer.stemWord(_BRITISH_ISE.sub(r"iz\1", _american(_verb_of(_adjective_of(_base_form(word))))))
 
 
@@ -101,8 +101,8 @@ def _verb_of(word: str) -> str:
 
 
 def _adjective_of(word: str) -> str:
-    """The adjective a noun (not a verb or adjective only: "specify", "ferry", "rusty" stay) is made into
-    by a regular ending, if the dictionary knows it as one; else the word."""
+    """The adjective a noun makes by a regular ending ("diplomacy" -> "diplomatic"), if the dictionary knows
+    it as one; else the word. A word that is no noun ("rusty") or is a verb too ("specify", "ferry") stays."""
     lemmas = getAllLemmas(word)
     if "NOUN" not in lemmas or "VERB" in lemmas:
         return word
