@@ -101,7 +101,7 @@ class Overlap:
         self.stems = set(stems)
         self.spelt: dict[str, set[str]] = {}
         for short, name in spelt_out(question, index.glossary).items():
-            for key in tokenize(short.replace("-", "")):  # none for one that is also a stop word ("US")
+            for key in tokenize(short.replace("-", "")):  # none for a one-letter one
                 self.spelt[key] = set(tokenize(name))
                 if name in question:  # asked by name, it weighs as one word
                     self.stems -= self.spelt[key]

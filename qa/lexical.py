@@ -48,8 +48,9 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "8"
+TOKENIZER_VERSION = "9"
 _DOUBLED = re.compile(r"(.)\1+")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
 # Other British spellings, folded only into an American word the dictionary has: "neighbouring" is
@@ -136,7 +137,12 @@ def _base_form(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    """Lower-cased content words; an initialism spelt like a stop word ("US", "U.S.", "IS") is one, unless
+    the whole text is in capitals."""
+    if text.isupper() and len(_WORD.findall(text)) > 1:
+        text = text.lower()
+    words = (w for w in _WORD.findall(_DOTTED.sub(lambda m: m[0].replace(".", ""), text)))
+    return [w.lower() for w in words if w.lower() not in _STOP or (w.isupper() and not w.isdigit())]
 
 
 def is_stop_word(word: str) -> bool:

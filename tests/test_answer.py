@@ -303,6 +303,15 @@ def test_a_noun_matches_its_adjective(built):
     assert "The Taliban appears to be on a diplomatic front foot." in result.citations[0].quote
 
 
+def test_an_initialism_spelt_like_a_stop_word_is_a_word():
+    """"IS" (Islamic State) is no "is", and "U.S." is "US"; a question typed in capitals keeps its stop words
+    out."""
+    assert tokenize("IS attacked the U.S. embassy") == tokenize("IS attacked the US embassy") == \
+        ["is", "attack", "us", "embassi"]
+    assert tokenize("it is here") == ["here"]
+    assert tokenize("WHY IS IT HERE?") == tokenize("why is it here?") == ["here"]
+
+
 def test_irregular_forms_match_their_base_form(built):
     """Snowball leaves "said" and "say", "women" and "woman" apart; a question in one form finds the other."""
     assert tokenize("said took women children") == tokenize("say take woman child")
