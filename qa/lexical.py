@@ -137,12 +137,12 @@ def _base_form(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Lower-cased content words; an initialism spelt like a stop word ("US", "U.S.", "IS") is one, unless
-    the whole text is in capitals."""
+    """Lower-cased content words; an initialism spelt like a stop word ("IS", "IT") is one, unless the whole
+    text is in capitals, and dotted initials are one word ("U.S." is "US")."""
     if text.isupper() and len(_WORD.findall(text)) > 1:
         text = text.lower()
-    words = (w for w in _WORD.findall(_DOTTED.sub(lambda m: m[0].replace(".", ""), text)))
-    return [w.lower() for w in words if w.lower() not in _STOP or (w.isupper() and not w.isdigit())]
+    words = _WORD.findall(_DOTTED.sub(lambda m: m[0].replace(".", ""), text))
+    return [w.lower() for w in words if w.isupper() or w.lower() not in _STOP]
 
 
 def is_stop_word(word: str) -> bool:
