@@ -311,8 +311,9 @@ TABLE_KEYS = ["retrieval_hit@1", "retrieval_hit@5", "first_quote_hit", "any_cita
 
 def run_eval(only: str | None = None, squad_limit: int | None = None, out: str | None = None) -> dict:
     settings = Settings.from_env()
+    abstain, weak = thresholds(settings)
     results: dict = {"date": time.strftime("%Y-%m-%d"), "settings": {
-        "top_k": settings.top_k, **dict(zip(("abstain_threshold", "weak_evidence_threshold"), thresholds(settings))),
+        "top_k": settings.top_k, "abstain_threshold": abstain, "weak_evidence_threshold": weak,
         "max_citations": settings.max_citations, "chunk_tokens": settings.chunk_tokens}}
     if only in (None, "seed"):
         build_index(settings.corpus_dir, settings.index_dir, settings=settings)

@@ -20,7 +20,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import capital_countries
+from qa.names import capital_countries, country_capitals
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -109,9 +109,9 @@ class Overlap:
         capitals = capital_countries()
         for stem in self.stems.intersection(capitals):
             self.spelt.setdefault(stem, capitals[stem])
-        for capital, country in capitals.items():
-            if len(country) == 1 and country <= self.stems:
-                self.spelt.setdefault(next(iter(country)), {capital})
+        countries = country_capitals()
+        for stem in self.stems.intersection(countries):
+            self.spelt.setdefault(stem, {countries[stem]})
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

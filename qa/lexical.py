@@ -92,13 +92,10 @@ def _stem(word: str) -> str:
 def _verb_of(word: str) -> str:
     """The verb a noun is made from by a regular ending, if the dictionary knows it as a verb and not
     also as a noun ("statement" stays: "state" is a noun too); else the word."""
-    for pattern, ends in _DERIVED:
-        found = pattern.match(word)
-        for end in ends if found else ():
-            lemmas = getAllLemmas(found[1] + end)
-            if found[1] + end in lemmas.get("VERB", ()) and "NOUN" not in lemmas:
-                return found[1] + end
-    return word
+    def only_verb(form: str) -> bool:
+        lemmas = getAllLemmas(form)
+        return form in lemmas.get("VERB", ()) and "NOUN" not in lemmas
+    return _related_form(word, _DERIVED, only_verb)
 
 
 def _adjective_of(word: str) -> str:
@@ -107,10 +104,15 @@ def _adjective_of(word: str) -> str:
     lemmas = getAllLemmas(word)
     if "NOUN" not in lemmas or "VERB" in lemmas:
         return word
-    for pattern, ends in _ADJECTIVAL:
+    return _related_form(word, _ADJECTIVAL, lambda form: form in getAllLemmas(form).get("ADJ", ()))
+
+
+def _related_form(word: str, patterns: list[tuple[re.Pattern, tuple[str, ...]]], fits) -> str:
+    """The first of a pattern's group 1 plus one of its endings that `fits`; else the word."""
+    for pattern, ends in patterns:
         found = pattern.match(word)
         for end in ends if found else ():
-            if found[1] + end in getAllLemmas(found[1] + end).get("ADJ", ()):
+            if fits(found[1] + end):
                 return found[1] + end
     return word
 

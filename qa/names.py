@@ -76,6 +76,16 @@ def capital_countries() -> dict[str, set[str]]:
 
 
 @lru_cache(maxsize=1)
+def country_capitals() -> dict[str, str]:
+    """Stem of a one-word country's name -> stem of its capital (the reverse of `capital_countries`)."""
+    reverse: dict[str, str] = {}
+    for capital, country in capital_countries().items():
+        if len(country) == 1:
+            reverse.setdefault(next(iter(country)), capital)
+    return reverse
+
+
+@lru_cache(maxsize=1)
 def _country_names() -> frozenset[str]:
     return frozenset(n.lower() for c in all_countries()
                      for n in [c.name(), *(c.info().get("altSpellings") or [])] if n.isascii())
