@@ -100,7 +100,9 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
         if turned:
             return Reading(f"{question} {turned} {topic}", f"{question} {turned}", turned,
                            turned_to=tuple(name_words(question)))
-        return Reading(query, question)
+        # the opener only frames the follow-up: "about" of "What about China?" is no match for "little known
+        # about how ..."
+        return Reading(query, question[_OPENER.match(question).end():].strip() or question)
     if not (tokenize(question) or pointing):
         return Reading(query, question)
     names = name_words(topic)

@@ -478,7 +478,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     both = resolve("What about Iran and Pakistan?", history)
     assert both.restated == "What does Iran and Pakistan want from the Taliban?"
     assert resolve("And in 2019?", history) == ("And in 2019? What does China want from the Taliban?",
-                                                 "And in 2019?", "", (), ())  # no name to put in: not restated
+                                                 "in 2019?", "", (), ())  # no name to put in: not restated
     # not restated when that would drop what the follow-up asks itself, or its names are no one subject
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
@@ -926,6 +926,31 @@ def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
     assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
     assert compose(index, Asked("Why?", "Why?"), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
                    threshold=0.5, max_citations=3).citations[1].quote == text[1]  # no words to hold
+
+
+def test_a_further_citation_chosen_for_the_sentence_before_it_is_quoted_with_it(tmp_path):
+    """A sentence holding none of the question's words is cited only for what the sentence before it says;
+    quoted alone, it would not show why it answers."""
+    index, text, ranked = scored_sentences(
+        tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
+                  "Iran accuses the Taliban of damming the Helmand River. Water levels fell by half after 2000.\n",
+        {0: 0.9, 2: 0.7, 1: 0.3})
+    why = "Why do Iran and the Taliban dispute the Helmand River?"
+    result = compose(index, Asked(why, why), ranked, threshold=0.5, max_citations=3)
+    assert [c.quote for c in result.citations] == [text[0], f"{text[1]} {text[2]}"]
+
+
+def test_what_about_frames_a_follow_up_and_is_no_word_of_it(built):
+    """ "What about China?" after a question that cannot be turned to China (it points within itself)
+    matched "There is, however, little known about how the Taliban has engaged with them" by "about"."""
+    _, index = built
+    first = "What do Russia and Iran have in common in their approach to the Taliban?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    assert resolve("What about China?", history).words == "China?"
+    result = answer("What about China?", history, index_dir=index)
+    assert result.grounded and all("China" in c.quote for c in result.citations)
+    check_citations(result, index)
 
 
 def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
