@@ -12,7 +12,7 @@ from pathlib import Path
 from qa import conversation
 from qa.abbreviations import spell_out
 from qa.answer_types import defined_names, question_types
-from qa.compose import WEAK_EVIDENCE, combine, compose, first_quote
+from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.index_format import IndexData, build_id, load_index
@@ -135,12 +135,10 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to,
                   tuple(defined_names(question)))
     result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
-                     unknown=unknown_names(index, question))
+                     unknown=unknown_names(index, question), weak_below=weak_below)
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.read_as = reading.restated
-    if result.grounded and max(c.score for c in result.citations) < weak_below:
-        result.caution = WEAK_EVIDENCE
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)
 

@@ -39,10 +39,11 @@ def first_quote(answer_markdown: str) -> str:
 
 
 def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, threshold: float, max_citations: int,
-            unknown: list[str] | None = None) -> Answer:
-    """The answer to `asked` from `evidence` (best first). `unknown` are names in the question that no
-    source mentions, which rule out an answer. Each further citation must hold some of the question's
-    words and, for a follow-up about someone, name them."""
+            unknown: list[str] | None = None, weak_below: float = 0.0) -> Answer:
+    """The answer to `asked` from `evidence` (best first), or an abstention below `threshold`, flagged
+    as weaker evidence below `weak_below`. `unknown` are names in the question that no source mentions,
+    which rule out an answer. Each further citation must hold some of the question's words and, for a
+    follow-up about someone, name them."""
     question = asked.question
     # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
@@ -59,7 +60,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     if unmentioned:
         return _abstain(index, question, _naming_first(index, question, evidence),
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
-    return Answer(question, _answer_text(citations), grounded=True, citations=citations)
+    caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below else ""
+    return Answer(question, _answer_text(citations), grounded=True, citations=citations, caution=caution)
 
 
 def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
