@@ -12,7 +12,7 @@ from qa.answer_types import SUM_OF_MONEY, holds_answer_type, missing_figure
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
-from qa.names import asked_posts, holder_fit, name_words, spelt_alike
+from qa.names import asked_posts, capital_countries, country_capitals, holder_fit, name_words, spelt_alike
 from qa.quoting import quote_spans
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
@@ -220,8 +220,14 @@ def holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
 
 def names_one(tokens: list[str], names: set[str]) -> bool:
     """Whether the tokens of a sentence read with the one before it (`read_with_before`) name one of
-    `names` (spelt alike), if any are given."""
-    return not names or any(spelt_alike(n, t) for t in tokens for n in names)
+    `names` (spelt alike), if any are given; a one-word country is named by its capital and a capital by
+    its one-word country, as in the question-word overlap ("And in Russia?": "... in Moscow")."""
+    if not names:
+        return True
+    capitals, countries = country_capitals(), capital_countries()
+    also = {capitals[n] for n in names if n in capitals}
+    also.update(next(iter(countries[n])) for n in names if len(countries.get(n, ())) == 1)
+    return any(spelt_alike(n, t) for t in tokens for n in names) or not also.isdisjoint(tokens)
 
 
 def read_with_before(index: IndexData, sentence: int) -> list[str]:

@@ -17,7 +17,7 @@ from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_c
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.index_format import load_index
-from qa.lead import Asked, same_holder
+from qa.lead import Asked, names_one, same_holder
 from qa.lexical import tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.retrieve import retrieve, sentence_ranking
@@ -638,6 +638,15 @@ def test_a_follow_up_turned_to_someone_else_cites_only_sentences_that_name_them(
     assert result.grounded and result.read_as == "What did China announce on April 23?"
     assert all("China" in c.quote for c in result.citations)
     check_citations(result, index)
+
+
+def test_a_country_is_named_by_its_capital_and_a_capital_by_its_country():
+    """What a follow-up turns to, or is about, is named as the question-word overlap reads names."""
+    moscow = tokenize("Militants attacked the Crocus City shopping center in Moscow.")
+    assert names_one(moscow, set(tokenize("Russia"))) and names_one(moscow, set(tokenize("Moscow")))
+    assert not names_one(moscow, set(tokenize("Iran")))
+    assert names_one(tokenize("Russia has supported the removal."), set(tokenize("Moscow")))
+    assert names_one(tokenize("Iranian officials met them."), set(tokenize("Iran")))  # spelt alike
 
 
 def test_a_follow_up_is_led_by_a_sentence_holding_the_words_it_brings(built):
