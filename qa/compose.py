@@ -9,9 +9,9 @@ from itertools import islice
 import numpy as np
 
 from qa.answer_types import missing_figure
-from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
+from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
-from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_with_before, stems
+from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_alone, read_with_before, stems
 from qa.names import unmentioned_names
 from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
@@ -142,7 +142,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
             else:
                 tokens = read_with_before(index, e.sentence)
                 if holds_question_words(tokens, overlap) and names_one(tokens, referents):
-                    alone = [*sentence_tokens(index.sentence_text(e.sentence)), *author_tokens(index, e.sentence)]
+                    alone = read_alone(index, e.sentence)
                     if not (holds_question_words(alone, overlap) and names_one(alone, referents)):
                         e.merged.add(e.sentence - 1)  # chosen for what the sentence before says: quoted with it
                     chosen.append(e)

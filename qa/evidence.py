@@ -20,7 +20,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import capital_countries, country_capitals
+from qa.names import same_place
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -106,12 +106,10 @@ class Overlap:
                 if name in question:  # asked by name, it weighs as one word
                     self.stems -= self.spelt[key]
                 self.stems.add(key)
-        capitals = capital_countries()
-        for stem in self.stems.intersection(capitals):
-            self.spelt.setdefault(stem, capitals[stem])
-        countries = country_capitals()
-        for stem in self.stems.intersection(countries):
-            self.spelt.setdefault(stem, {countries[stem]})
+        for stem in self.stems:
+            place = same_place(stem)
+            if place:
+                self.spelt.setdefault(stem, place)
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 

@@ -12,7 +12,7 @@ from qa.answer_types import SUM_OF_MONEY, holds_answer_type, missing_figure
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
-from qa.names import asked_posts, capital_countries, country_capitals, holder_fit, name_words, spelt_alike
+from qa.names import asked_posts, holder_fit, name_words, same_place, spelt_alike
 from qa.quoting import quote_spans
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
@@ -224,15 +224,19 @@ def names_one(tokens: list[str], names: set[str]) -> bool:
     its one-word country, as in the question-word overlap ("And in Russia?": "... in Moscow")."""
     if not names:
         return True
-    capitals, countries = country_capitals(), capital_countries()
-    also = {capitals[n] for n in names if n in capitals}
-    also.update(next(iter(countries[n])) for n in names if len(countries.get(n, ())) == 1)
-    return any(spelt_alike(n, t) for t in tokens for n in names) or not also.isdisjoint(tokens)
+    held = set(tokens)
+    return any(spelt_alike(n, t) for t in held for n in names) or any(
+        place <= held for n in names if (place := same_place(n)))
+
+
+def read_alone(index: IndexData, sentence: int) -> list[str]:
+    """Stems of a sentence and its authors' names."""
+    return [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
 
 
 def read_with_before(index: IndexData, sentence: int) -> list[str]:
     """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
-    tokens = [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
+    tokens = read_alone(index, sentence)
     if index.same_paragraph(sentence - 1, sentence):
         tokens += sentence_tokens(index.sentence_text(sentence - 1))
     return tokens

@@ -85,6 +85,16 @@ def country_capitals() -> dict[str, str]:
     return reverse
 
 
+def same_place(stem: str) -> set[str] | None:
+    """The stems that together name the place `stem` names: a capital's country ("moscow": {"russia"}),
+    a one-word country's capital ("russia": {"moscow"}); None for any other stem."""
+    country = capital_countries().get(stem)
+    if country:
+        return country
+    capital = country_capitals().get(stem)
+    return {capital} if capital else None
+
+
 @lru_cache(maxsize=1)
 def _country_names() -> frozenset[str]:
     return frozenset(n.lower() for c in all_countries()
