@@ -209,12 +209,14 @@ class LexicalIndex:
 
     def _known_stem(self, word: str) -> str:
         stem = _stem(word)
-        if stem in self.idf or len(word) < TYPO_MIN_CHARS or not word.isalpha():
+        if stem in self.idf or not word.isalpha():
             return stem
         folded = _fold(word)
         spellings = self._by_initial.get(folded[:1], {})
-        if folded in spellings or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
-            return spellings.get(folded, stem)
+        if folded in spellings:  # the same word with or without accents, however short ("Irán")
+            return spellings[folded]
+        if len(word) < TYPO_MIN_CHARS or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
+            return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         match = process.extractOne(folded, spellings.keys(), scorer=OSA.distance, score_cutoff=edits)
         if match:

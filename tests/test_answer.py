@@ -265,6 +265,8 @@ def test_misspelt_names_find_what_the_right_spelling_finds(built):
     # other vowels, two letters apart: "Tehrik-i-Taliban" is the sources' "Tehreek Taliban"; a word a
     # dictionary knows is never read as another with its consonants ("ration" is no "retain")
     assert lexical.query_tokens("Tehrik ration") == ["tehreek", "ration"]
+    # an accent is no misspelling, in a word of any length: "Irán" is the sources' "Iran"
+    assert lexical.query_tokens("Irán, Kabul") == ["iran", "kabul"]
     result = answer("What is the Tehrik-i-Taliban Pakistan?", index_dir=index)
     assert result.grounded and "Tehreek Taliban Pakistan" in result.citations[0].quote
 
