@@ -18,6 +18,10 @@ _QTYPES = {
     "date": re.compile(_OPENS + r"(?:(?:since|until|till|by|from)\s+)?when\b|"
                        r"\bwhat (year|date|month|day|time|century|decade|period)\b|\bwhich year\b", re.I),
     "person": re.compile(_OPENS + r"(?:(?:to|by|with|for|of|from)\s+)?(?:who|whom|whose)\b", re.I),
+    # "What is his name?", "What was the hotel called?" (a cue for the answer's shape, not a ranker feature:
+    # trained as one, its weight was about nil)
+    "name": re.compile(r"\bwhat\s+(?:is|was|are|were)\s+(?:(?:the|his|her|their|its)\s+)?(?:[\w-]+\s+)?names?\b|"
+                       r"\bwhat\s+(?:is|was|are|were)\s+(?:[\w’'-]+\s+){1,6}(?:called|named)\b", re.I),
     "place": re.compile(_OPENS + r"(?:(?:from|to|in)\s+)?where\b|"
                         r"\bwhich (country|countries|city|province|region|state|place)\b", re.I),
     "reason": re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (caused|led to|prompted|motivated|drove)\b|"
@@ -85,7 +89,7 @@ _SIGNIFICANCE = re.compile(r"\b(?:show(?:s|ed|n|ing)?|means?|meant|signal(?:s|le
 
 
 def question_types(question: str) -> set[str]:
-    """The kinds of answer the question asks for ("number", "date", "person", "place", "reason",
+    """The kinds of answer the question asks for ("number", "date", "person", "name", "place", "reason",
     "definition")."""
     kinds = {name for name, pattern in _QTYPES.items() if pattern.search(question)}
     return kinds | {"definition"} if _DEFINITION.search(question) else kinds
@@ -124,6 +128,7 @@ TYPE_CUES = {  # does a text hold what each answer type asks for?
     "number": lambda text, question: bool(_HAS_NUMBER.search(text)),
     "date": lambda text, question: bool(_HAS_DATE.search(text)),
     "person": has_new_name,
+    "name": has_new_name,
     "place": has_new_name,
     "reason": lambda text, question: bool(CAUSAL.search(text) or (_SIGNIFICANCE_ASKED.search(question)
                                                                   and _SIGNIFICANCE.search(text))),

@@ -148,7 +148,8 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s))]) for s, t in zip(ids, tokens)],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
-        **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in TYPE_CUES.items()},
+        **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in TYPE_CUES.items()
+           if f"type_{kind}" in FEATURES},
         "short": [len(t) < 5 for t in tokens],
         "prev_overlap": [_neighbour_overlap(index, int(s), -1, overlap, tokens_of) for s in ids],
         "next_overlap": [_neighbour_overlap(index, int(s), 1, overlap, tokens_of) for s in ids],

@@ -81,6 +81,9 @@ def test_what_something_shows_answers_why_it_matters(built):
     ("To whom did Pakistan send the delegation?", {"person"}),
     ("Which man who led the resistance fled?", set()),
     ("And where is the TIP based now?", {"place"}),
+    # a name asked for, as "who" asks for one
+    ("What is the name of the Taliban's envoy to China?", {"name"}),
+    ("What was the hotel called?", {"name", "definition"}),
 ])
 def test_when_who_and_where_ask_only_where_a_question_or_clause_opens_on_them(question, kinds):
     assert question_types(question) == kinds
@@ -460,6 +463,8 @@ def test_over_long_question_raises_value_error(built):
     ("What concerns has Uzbekistan expressed about the Taliban?", "And Pakistan?", "liberty of action"),
     # the answer was in the last reply, after its lead: it may lead now ("Tajik" is "Tajikistan")
     ("What did IS Khorasan attack in Uzbekistan?", "And in Tajikistan?", "Tajik border"),
+    # the name asked for is in the last lead: it leads again
+    ("What did Pakistan's foreign minister say about the dialogue?", "What is his name?", "Shah Mehmood Qureshi"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
