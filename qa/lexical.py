@@ -211,17 +211,22 @@ class LexicalIndex:
         stem = _stem(word)
         if stem in self.idf or not word.isalpha():
             return stem
-        folded = _fold(word)
-        spellings = self._by_initial.get(folded[:1], {})
-        if folded in spellings:  # the same word with or without accents, however short ("Irán")
-            return spellings[folded]
+        # as written and as stemmed: the index holds stems, and a misspelt word may stem like no indexed one
+        # ("Ghengis" -> "ghengi", one consonant from "genghi") or lose the letters it shares ("Mujahed" -> "mujah")
+        spellings = dict.fromkeys([_fold(word), _fold(stem)])
+        for folded in spellings:
+            known = self._by_initial.get(folded[:1], {}).get(folded)
+            if known:  # the same word with or without accents, however short ("Irán")
+                return known
         if len(word) < TYPO_MIN_CHARS or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
             return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
-        match = process.extractOne(folded, spellings.keys(), scorer=OSA.distance, score_cutoff=edits)
-        if match:
-            return spellings[match[0]]
-        return self._transliterated(folded) or stem
+        for folded in spellings:
+            match = process.extractOne(folded, self._by_initial.get(folded[:1], {}).keys(), scorer=OSA.distance,
+                                       score_cutoff=edits)
+            if match:
+                return self._by_initial[folded[:1]][match[0]]
+        return next(filter(None, map(self._transliterated, spellings)), stem)
 
     @cached_property
     def _by_skeleton(self) -> dict[str, list[str]]:

@@ -18,7 +18,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.index_format import load_index
 from qa.lead import Asked, names_one, same_holder
-from qa.lexical import tokenize
+from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.retrieve import retrieve, sentence_ranking
 from ui.render import answer_html, byline, plain_answer, quoted
@@ -272,6 +272,15 @@ def test_misspelt_names_find_what_the_right_spelling_finds(built):
     assert lexical.query_tokens("Irán, Kabul") == ["iran", "kabul"]
     result = answer("What is the Tehrik-i-Taliban Pakistan?", index_dir=index)
     assert result.grounded and "Tehreek Taliban Pakistan" in result.citations[0].quote
+
+
+def test_a_misspelling_is_matched_as_written_and_as_stemmed():
+    """A misspelt word is looked up as typed and as stemmed, since the index holds stems: "Ghengis" stems to
+    "ghengi", which has the consonants of "genghi" ("Genghis") but not its letters as typed; "Mujahed" stems
+    to "mujah", two edits from "mujahid", while as typed it is one."""
+    lexical = LexicalIndex.build([tokenize("Genghis Khan's sons ruled the steppe."),
+                                  tokenize("Zabihullah Mujahid spoke for the Taliban.")])
+    assert lexical.query_tokens("Ghengis Mujahed") == ["genghi", "mujahid"]
 
 
 def test_british_spellings_match_american_ones():
