@@ -213,20 +213,26 @@ class LexicalIndex:
             return stem
         # as written and as stemmed: the index holds stems, and a misspelt word may stem like no indexed one
         # ("Ghengis" -> "ghengi", one consonant from "genghi") or lose the letters it shares ("Mujahed" -> "mujah")
-        spellings = dict.fromkeys([_fold(word), _fold(stem)])
+        spellings = list(dict.fromkeys([_fold(word), _fold(stem)]))
         for folded in spellings:
-            known = self._by_initial.get(folded[:1], {}).get(folded)
-            if known:  # the same word with or without accents, however short ("Irán")
-                return known
+            if folded in self._alike(folded):  # the same word with or without accents, however short ("Irán")
+                return self._alike(folded)[folded]
         if len(word) < TYPO_MIN_CHARS or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
             return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         for folded in spellings:
-            match = process.extractOne(folded, self._by_initial.get(folded[:1], {}).keys(), scorer=OSA.distance,
-                                       score_cutoff=edits)
+            match = process.extractOne(folded, self._alike(folded).keys(), scorer=OSA.distance, score_cutoff=edits)
             if match:
-                return self._by_initial[folded[:1]][match[0]]
-        return next(filter(None, map(self._transliterated, spellings)), stem)
+                return self._alike(folded)[match[0]]
+        for folded in spellings:
+            found = self._transliterated(folded)
+            if found:
+                return found
+        return stem
+
+    def _alike(self, folded: str) -> dict[str, str]:
+        """Indexed stems sharing the first letter of `folded`, by their accent-folded spelling."""
+        return self._by_initial.get(folded[:1], {})
 
     @cached_property
     def _by_skeleton(self) -> dict[str, list[str]]:
