@@ -150,8 +150,10 @@ def _previous_parts(index: Path, settings: Settings, rebuild: bool) -> tuple[dic
         manifest = fmt.read_manifest(build)
         fmt.check_compatible(manifest, settings.model_name, build)
         chunker = {k: v for k, v in manifest.get("chunker", {}).items() if k != "tokenizer_version"}
-        if chunker != chunker_settings(settings):
-            return {}, "chunker settings changed", False
+        current = chunker_settings(settings)
+        if chunker != current:
+            cleaning_only = {**chunker, "cleaning_version": CLEANING_VERSION} == current
+            return {}, "text cleaning changed" if cleaning_only else "chunker settings changed", False
         # A new word tokenizer changes only the BM25 tokens: the texts are re-read, the vectors kept.
         retokenize = fmt.tokenizer_version(manifest) != TOKENIZER_VERSION
         return _read_parts(build, manifest, keep_tokens=not retokenize), "", retokenize

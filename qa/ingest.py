@@ -14,11 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import yaml
+from lemminflect import getAllLemmas
 
 from qa.types import Document, QAError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-CLEANING_VERSION = "3"
+CLEANING_VERSION = "4"  # 4: authors derived from a byline when metadata names none
 
 
 class IngestError(QAError):
@@ -69,7 +70,8 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int = 50 * 1024 * 102
         doc_id=source,
         source=source,
         title=str(meta.get("title") or _derive_title(display, path)).strip(),
-        authors=_as_list(meta.get("authors") or meta.get("author")),
+        authors=_as_list(meta.get("authors") or meta.get("author")) if _names_authors(meta)
+        else derive_authors(display),
         date=_normalise_date(meta.get("date")) or derive_date(display),
         publisher=str(meta.get("publisher") or "").strip(),
         text=display,
@@ -282,6 +284,75 @@ def _derive_title(text: str, path: Path) -> str:
     if 0 < len(first) <= 200:
         return first
     return path.stem.replace("_", " ").replace("-", " ")
+
+
+def _names_authors(meta: dict) -> bool:
+    """Whether the file's own metadata says who wrote it (an empty list says: no one is named)."""
+    return meta.get("authors") is not None or meta.get("author") is not None
+
+
+# A byline's cue, and a name's words: capitalised ("Hughes", "Al-Khatib"), an initial ("J."), or a particle
+_BYLINE = re.compile(r"^(?:by|written by|authors?\s*:)\s+(?P<names>.+?)\.?$", re.I)
+_HONORIFIC = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|sir|dame)\.?\s+", re.I)
+_NAME_WORD = re.compile(r"[A-Z]\.|[A-Z][\w’'-]*[a-z][\w’'-]*|(?:al|bin|ibn|van|von|de|da|del|der|la|le|el)(?:-\w+)?")
+_NAME_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+OPENING_LINES = 6  # lines after the title where a byline may stand
+CLOSING_LINES = 15  # lines at the end where an author box ("Jane Doe\nJane Doe is a fellow ...") may stand
+
+
+def derive_authors(text: str) -> list[str]:
+    """Who wrote a text that does not say so in metadata: a byline in its opening lines ("By Jane Doe and
+    John Roe", "Dr Jane Doe, John Roe", or a line that is one name), or an author box or "Authors: ..."
+    line at its end; [] when none is sure. Only names of two to four words; a bare line of names only when
+    none of the first names is an ordinary word ("Central Asia" is a heading, not a byline) and none of
+    their words recurs in the text."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    for line in lines[1:1 + OPENING_LINES]:
+        if _is_prose(line):
+            break
+        names = _byline(line, bare=True)
+        if names and (_BYLINE.match(line) or not _recurs(names, text)):
+            return names
+    closing = lines[-CLOSING_LINES:]
+    for line, after in zip(closing, [*closing[1:], ""]):
+        names = _byline(line, bare=False)
+        if names and _BYLINE.match(line):
+            return names
+        if names and len(names) == 1 and re.match(rf"{re.escape(names[0])},? (?:is|was|has)\b", after):
+            return names
+    return []
+
+
+def _recurs(names: list[str], text: str) -> bool:
+    """Whether a word of the names comes up in the text more than a byline and an author box would name
+    it: "Iran Relations" heads a text about Iran."""
+    return any(len(re.findall(rf"\b{re.escape(word)}\b", text)) > 3 for name in names for word in name.split())
+
+
+def _is_prose(line: str) -> bool:
+    return len(line.split()) >= 15 or line.rstrip().endswith((".", "!", "?", "”", '"'))
+
+
+def _byline(line: str, bare: bool) -> list[str]:
+    """The names a line gives as its authors, or []. Without a cue ("By", "Authors:") the line must be
+    nothing but names, and, when `bare`, first names that are no ordinary words."""
+    cue = _BYLINE.match(line.strip())
+    if cue:  # the names end with the first sentence ("Authors: Jane Doe. She teaches ..."), not an initial
+        line = re.split(r"(?<=[a-z]{2})\.\s", cue["names"])[0]
+    if any(ch.isdigit() for ch in line) or len(line) > 120:
+        return []
+    names = [_HONORIFIC.sub("", part).strip(" .") for part in _NAME_SEPARATOR.split(line.strip()) if part.strip()]
+    if not names or not all(_is_name(name) for name in names):
+        return []
+    if not cue and bare and any(getAllLemmas(name.split()[0].lower()) for name in names):
+        return []
+    return names
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 4 and words[0][:1].isupper() and words[-1][:1].isupper() and \
+        all(_NAME_WORD.fullmatch(w) for w in words)
 
 
 def _as_list(value) -> list[str]:

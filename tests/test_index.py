@@ -148,6 +148,15 @@ def test_model_or_chunker_change_forces_full_rebuild(workspace):
     assert len(report.added) == 5 and report.embedded_chunks == report.chunks
 
 
+def test_a_new_text_cleaning_forces_full_rebuild_and_says_so(workspace, monkeypatch):
+    """Cleaning decides the display text and derived metadata, so a new version re-reads every file."""
+    corpus, index = workspace
+    monkeypatch.setattr("qa.ingest.CLEANING_VERSION", "next")
+    monkeypatch.setattr("qa.indexer.CLEANING_VERSION", "next")
+    report = build_index(corpus, index)
+    assert report.full_rebuild_reason == "text cleaning changed" and len(report.added) == 5
+
+
 def test_an_index_from_an_older_word_tokenizer_is_re_read_without_re_embedding(workspace):
     corpus, index = workspace
     build = current_build(index)

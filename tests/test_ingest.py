@@ -63,6 +63,32 @@ def test_metadata_derived_without_front_matter(tmp_path):
     (tmp_path / "note.txt").write_text("A Plain Title\nJane Doe\nMarch 3, 2022\n\nThe body says something useful.")
     doc = load_document(tmp_path / "note.txt", tmp_path)
     assert doc.title == "A Plain Title" and doc.date == "2022-03-03" and doc.doc_id == "note.txt"
+    assert doc.authors == ["Jane Doe"]
+
+
+@pytest.mark.parametrize("text,authors", [
+    ("Title\n\nBy Jane Doe and John Smith\n\nThe body.", ["Jane Doe", "John Smith"]),
+    # the seed articles' bylines: a link stub with honorifics, and an author box at the end after a dateless "by"
+    ("Title\n\nEdition 4, 2020\n\n[Dr Zahid Shahab Ahmed, Abbas Farasoo and Professor Shahram Akbarzadeh](#)\n\n"
+     "The Taliban appears to be on a diplomatic front foot.",
+     ["Zahid Shahab Ahmed", "Abbas Farasoo", "Shahram Akbarzadeh"]),
+    ("Title\n\nby August 2023\n\nThe body says a lot.\n\nNilofar Sakhi\nNilofar Sakhi is a nonresident senior fellow.",
+     ["Nilofar Sakhi"]),
+    ("Title\n\nThe body.\n\n*Authors: [Jane Doe](#) and [J. Roe](#). They work at a university.*",
+     ["Jane Doe", "J. Roe"]),
+    # no byline: a heading, a date, a place named all through the text
+    ("Title\nCentral Asia\nThe body.", []),
+    ("Title\n2024-04-29307 view\nOn March 22, militants attacked.", []),
+    ("Title\nIran Relations\nIran is large. Iran borders Afghanistan. Iran and Iran.", []),
+])
+def test_authors_derived_from_a_byline_without_front_matter(tmp_path, text, authors):
+    (tmp_path / "a.md").write_text(text)
+    assert load_document(tmp_path / "a.md", tmp_path).authors == authors
+
+
+def test_front_matter_naming_no_author_is_kept(tmp_path):
+    (tmp_path / "a.md").write_text('---\nauthors: []\n---\nTitle\nJane Doe\nThe body.')
+    assert load_document(tmp_path / "a.md", tmp_path).authors == []
 
 
 def test_html_keeps_main_text_only(tmp_path):
