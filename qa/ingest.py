@@ -19,7 +19,7 @@ from lemminflect import getAllLemmas
 from qa.types import Document, QAError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-CLEANING_VERSION = "4"  # 4: authors derived from a byline when metadata names none
+CLEANING_VERSION = "4"  # 4: authors and publisher derived from a byline or dateline when metadata has none
 
 
 class IngestError(QAError):
@@ -73,7 +73,7 @@ def load_document(path: Path, corpus_dir: Path, max_bytes: int = 50 * 1024 * 102
         authors=_as_list(meta.get("authors") or meta.get("author")) if _names_authors(meta)
         else derive_authors(display),
         date=_normalise_date(meta.get("date")) or derive_date(display),
-        publisher=str(meta.get("publisher") or "").strip(),
+        publisher=str(meta.get("publisher") or derive_publisher(display)).strip(),
         text=display,
         content_hash=content_hash(raw),
     )
@@ -321,6 +321,17 @@ def derive_authors(text: str) -> list[str]:
         if names and len(names) == 1 and re.match(rf"{re.escape(names[0])},? (?:is|was|has)\b", after):
             return names
     return []
+
+
+# A wire-style dateline opening the text: "WASHINGTON DC (The Soufan Center): ...", "LONDON (Reuters) - ..."
+_DATELINE = re.compile(r"^[A-Z][A-Z.,' -]{1,40}\((?P<publisher>[A-Z][^()\n]{1,60})\)\s*[:—–-]", re.M)
+
+
+def derive_publisher(text: str) -> str:
+    """The publisher a dateline in the opening lines names; else ""."""
+    lines = [line for line in text.split("\n") if line.strip()][:1 + OPENING_LINES]
+    found = _DATELINE.search("\n".join(lines))
+    return found["publisher"].strip() if found else ""
 
 
 def _recurs(names: list[str], text: str) -> bool:

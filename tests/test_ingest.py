@@ -86,6 +86,16 @@ def test_authors_derived_from_a_byline_without_front_matter(tmp_path, text, auth
     assert load_document(tmp_path / "a.md", tmp_path).authors == authors
 
 
+@pytest.mark.parametrize("text,publisher", [
+    ("Title\n\nWASHINGTON DC (The Soufan Center): Jihadist veterans maintain connections.", "The Soufan Center"),
+    ("Title\nLONDON (Reuters) - Talks resumed on Monday.", "Reuters"),
+    ("Title\nThe US (and others): talks resumed.", ""),
+])
+def test_publisher_derived_from_a_dateline_without_front_matter(tmp_path, text, publisher):
+    (tmp_path / "a.txt").write_text(text)
+    assert load_document(tmp_path / "a.txt", tmp_path).publisher == publisher
+
+
 def test_front_matter_naming_no_author_is_kept(tmp_path):
     (tmp_path / "a.md").write_text('---\nauthors: []\n---\nTitle\nJane Doe\nThe body.')
     assert load_document(tmp_path / "a.md", tmp_path).authors == []
