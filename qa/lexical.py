@@ -48,7 +48,7 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "9"
+TOKENIZER_VERSION = "10"
 _DOUBLED = re.compile(r"(.)\1+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
@@ -138,11 +138,17 @@ def _base_form(word: str) -> str:
     return word
 
 
+# Set phrases whose verb says nothing ("That said, the step was ..." reports no speech)
+_IDIOM = re.compile(r"\b(?:that said|having said that|that being said|needless to say|that is to say|so to speak)\b",
+                    re.I)
+
+
 def _words(text: str) -> list[str]:
     """Lower-cased content words; an initialism spelt like a stop word ("IS", "IT") is one, unless the whole
-    text is in capitals, and dotted initials are one word ("U.S." is "US")."""
+    text is in capitals, and dotted initials are one word ("U.S." is "US"); set phrases are none."""
     if text.isupper() and len(_WORD.findall(text)) > 1:
         text = text.lower()
+    text = _IDIOM.sub(" ", text)
     words = _WORD.findall(_DOTTED.sub(lambda m: m[0].replace(".", ""), text))
     return [w.lower() for w in words if w.isupper() or w.lower() not in _STOP]
 

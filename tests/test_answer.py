@@ -317,6 +317,16 @@ def test_a_noun_matches_its_adjective(built):
     assert "The Taliban appears to be on a diplomatic front foot." in result.citations[0].quote
 
 
+def test_a_set_phrase_reports_no_speech(built):
+    """"That said, the step was ..." says nothing anyone said, so it is no match for "What did X say?"."""
+    assert tokenize("That said, the step was a continuation.") == tokenize("The step was a continuation.")
+    assert tokenize("Peskov said that the talks continue.")[1] == tokenize("say")[0]
+    _, index = built
+    result = answer("What did Grigoriev say about the Taliban?", index_dir=index)
+    assert result.grounded and "Grigoriev" in result.citations[0].quote
+    assert not any(c.quote.startswith("That said") for c in result.citations)
+
+
 def test_an_initialism_spelt_like_a_stop_word_is_a_word():
     """"IS" (Islamic State) is no "is", and "U.S." is "US"; a question typed in capitals keeps its stop words
     out."""
