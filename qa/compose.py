@@ -12,6 +12,7 @@ from qa.answer_types import missing_figure
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_alone, read_with_before, stems
+from qa.lexical import tokenize
 from qa.names import unmentioned_names
 from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
@@ -24,6 +25,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 DUPLICATE_COSINE = 0.9
+# "What did Qureshi say?" asks what he said: a further quote of what someone else said shares only the frame
+SPEECH = frozenset(tokenize("say"))
 RELATED = 3  # nearest passages offered beside a refusal
 
 
@@ -49,7 +52,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     evidence = order(index, evidence, asked)
-    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words),
+    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
                      stems(asked.referents or asked.turned_to or asked.defined))
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]

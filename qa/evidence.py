@@ -95,9 +95,9 @@ class Overlap:
     country's name ("Did Moscow help ...?" by "Russia has supported ..."), and a one-word country by its
     capital ("... attacked in Russia?" by "... attacked ... in Moscow")."""
 
-    def __init__(self, index: IndexData, question: str):
+    def __init__(self, index: IndexData, question: str, frame: frozenset[str] = frozenset()):
         self.idf = index.sentence_lexical.weight
-        stems = index.sentence_lexical.query_tokens(question)
+        stems = [t for t in index.sentence_lexical.query_tokens(question) if t not in frame]
         self.stems = set(stems)
         self.spelt: dict[str, set[str]] = {}
         for short, name in spelt_out(question, index.glossary).items():

@@ -963,6 +963,13 @@ def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
                    threshold=0.5, max_citations=3).citations[1].quote == text[1]  # no words to hold
 
 
+def test_what_someone_else_said_is_no_further_citation(built):
+    """"What did Qureshi say?" asks what he said: a statement by Mujahid or Peskov shares only "say"."""
+    _, index = built
+    result = answer("What did Qureshi say?", index_dir=index)
+    assert result.grounded and all("Qureshi" in c.quote for c in result.citations)
+
+
 def test_a_further_citation_chosen_for_the_sentence_before_it_is_quoted_with_it(tmp_path):
     """A sentence holding none of the question's words is cited only for what the sentence before it says;
     quoted alone, it would not show why it answers."""
