@@ -93,7 +93,8 @@ class Overlap:
     corpus also abbreviates ("SCO", "Shanghai Cooperation Organization") is covered by the abbreviation or
     by all the words it stands for, and weighs as the abbreviation does; a capital is covered by its
     country's name ("Did Moscow help ...?" by "Russia has supported ..."), and a one-word country by its
-    capital ("... attacked in Russia?" by "... attacked ... in Moscow")."""
+    capital ("... attacked in Russia?" by "... attacked ... in Moscow"). Stems in `frame` only frame the
+    question and are no part of its content."""
 
     def __init__(self, index: IndexData, question: str, frame: frozenset[str] = frozenset()):
         self.idf = index.sentence_lexical.weight
