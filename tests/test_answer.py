@@ -785,7 +785,7 @@ def test_markup_in_quotes_is_escaped_in_markdown(tmp_path):
 
 
 @pytest.mark.parametrize("pointer", ["This led", "Moreover, this led", "Despite this, talks led",
-                                     "On 3 May, this led", "Two weeks later, it led"])
+                                     "On 3 May, this led", "Two weeks later, it led", "That said, this led"])
 def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path, pointer):
     index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
                                          f"{pointer} to clashes between border guards in May 2023.\n\n"
@@ -794,6 +794,15 @@ def test_quote_that_points_back_takes_in_the_sentence_before(tmp_path, pointer):
     check_citations(result, index)
     assert result.citations[0].quote == ("Kabul plans a new dam on the Helmand River, which Tehran opposes. "
                                          f"{pointer} to clashes between border guards in May 2023.")
+
+
+def test_a_quote_that_only_turns_reads_on_its_own(tmp_path):
+    """"That said, ..." turns from the sentence before, as "However, ..." does; it points back to nothing."""
+    index = one_document_index(tmp_path, "Kabul plans a new dam on the Helmand River, which Tehran opposes. "
+                                         "That said, border guards of the two sides clashed in May 2023.\n\n"
+                                         "Kazakhstan exports grain to Afghanistan by rail every winter.\n")
+    result = answer("When did the border guards clash?", index_dir=index)
+    assert result.citations[0].quote == "That said, border guards of the two sides clashed in May 2023."
 
 
 def test_lead_quote_takes_in_the_neighbour_that_completes_it(tmp_path):
