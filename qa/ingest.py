@@ -302,23 +302,19 @@ CLOSING_LINES = 15  # lines at the end where an author box ("Jane Doe\nJane Doe 
 
 def derive_authors(text: str) -> list[str]:
     """Who wrote a text that does not say so in metadata: a byline in its opening lines ("By Jane Doe and
-    John Roe", "Dr Jane Doe, John Roe", or a line that is one name), or an author box or "Authors: ..."
-    line at its end; [] when none is sure. Only names of two to four words; a bare line of names only when
-    none of the first names is an ordinary word ("Central Asia" is a heading, not a byline) and none of
-    their words recurs in the text."""
+    John Roe", "Dr Jane Doe, John Roe", or a line that is nothing but names), or an author box or
+    "Authors: ..." line at its end; [] when none is sure. Only names of two to four words."""
     lines = [line for line in text.split("\n") if line.strip()]
     for line in lines[1:1 + OPENING_LINES]:
         if _is_prose(line):
             break
-        names = _byline(line, bare=True)
-        if names and (_BYLINE.match(line) or not _recurs(names, text)):
+        names, cued = _byline(line)
+        if names and (cued or _bare_byline(names, text)):
             return names
     closing = lines[-CLOSING_LINES:]
     for line, after in zip(closing, [*closing[1:], ""]):
-        names = _byline(line, bare=False)
-        if names and _BYLINE.match(line):
-            return names
-        if names and len(names) == 1 and re.match(rf"{re.escape(names[0])},? (?:is|was|has)\b", after):
+        names, cued = _byline(line)
+        if names and (cued or len(names) == 1 and re.match(rf"{re.escape(names[0])},? (?:is|was|has)\b", after)):
             return names
     return []
 
@@ -334,30 +330,29 @@ def derive_publisher(text: str) -> str:
     return found["publisher"].strip() if found else ""
 
 
-def _recurs(names: list[str], text: str) -> bool:
-    """Whether a word of the names comes up in the text more than a byline and an author box would name
-    it: "Iran Relations" heads a text about Iran."""
-    return any(len(re.findall(rf"\b{re.escape(word)}\b", text)) > 3 for name in names for word in name.split())
-
-
 def _is_prose(line: str) -> bool:
     return len(line.split()) >= 15 or line.rstrip().endswith((".", "!", "?", "”", '"'))
 
 
-def _byline(line: str, bare: bool) -> list[str]:
-    """The names a line gives as its authors, or []. Without a cue ("By", "Authors:") the line must be
-    nothing but names, and, when `bare`, first names that are no ordinary words."""
+def _byline(line: str) -> tuple[list[str], bool]:
+    """The names a line gives, if it is nothing but names after any cue ("By", "Authors:"), and whether it
+    has a cue."""
     cue = _BYLINE.match(line.strip())
     if cue:  # the names end with the first sentence ("Authors: Jane Doe. She teaches ..."), not an initial
         line = re.split(r"(?<=[a-z]{2})\.\s", cue["names"])[0]
     if any(ch.isdigit() for ch in line) or len(line) > 120:
-        return []
+        return [], bool(cue)
     names = [_HONORIFIC.sub("", part).strip(" .") for part in _NAME_SEPARATOR.split(line.strip()) if part.strip()]
-    if not names or not all(_is_name(name) for name in names):
-        return []
-    if not cue and bare and any(getAllLemmas(name.split()[0].lower()) for name in names):
-        return []
-    return names
+    return (names if names and all(_is_name(name) for name in names) else []), bool(cue)
+
+
+def _bare_byline(names: list[str], text: str) -> bool:
+    """Whether a line of names without a cue is a byline: none of its first names is an ordinary word
+    ("Central Asia" is a heading), and none of its words comes up in the text more than a byline and an
+    author box would name it ("Iran Relations" heads a text about Iran)."""
+    if any(getAllLemmas(name.split()[0].lower()) for name in names):
+        return False
+    return all(len(re.findall(rf"\b{re.escape(word)}\b", text)) <= 3 for name in names for word in name.split())
 
 
 def _is_name(text: str) -> bool:
