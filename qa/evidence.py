@@ -93,9 +93,8 @@ class Overlap:
     corpus also abbreviates ("SCO", "Shanghai Cooperation Organization") is covered by the abbreviation or
     by all the words it stands for, and weighs as the abbreviation does; a capital is covered by its
     country's name ("Did Moscow help ...?" by "Russia has supported ..."), and a one-word country by its
-    capital ("... attacked in Russia?" by "... attacked ... in Moscow"); a country by its people's name and
-    the other way round ("Iranian" by "Iran"). Stems in `frame` only frame the question and are no part of
-    its content."""
+    capital ("... attacked in Russia?" by "... attacked ... in Moscow"). Stems in `frame` only frame the
+    question and are no part of its content."""
 
     def __init__(self, index: IndexData, question: str, frame: frozenset[str] = frozenset()):
         self.idf = index.sentence_lexical.weight
@@ -112,6 +111,7 @@ class Overlap:
             place = same_place(stem)
             if place:
                 self.spelt.setdefault(stem, place)
+        # a country is named by its people's name and the other way round ("Iranian" by "Iran")
         self.people = {stem: other for stem in self.stems if (other := demonym_of(stem))}
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
