@@ -20,7 +20,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import demonym_of, same_place
+from qa.names import same_place
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -111,15 +111,12 @@ class Overlap:
             place = same_place(stem)
             if place:
                 self.spelt.setdefault(stem, place)
-        # a country is named by its people's name and the other way round ("Iranian" by "Iran")
-        self.people = {stem: other for stem in self.stems if (other := demonym_of(stem))}
         self.total = sum(self.idf(t) for t in self.stems) or 1.0
         self.bigrams = set(zip(stems, stems[1:]))
 
     def words(self, tokens: Sequence[str]) -> float:
         found = self.stems.intersection(tokens)
         found.update(k for k, name in self.spelt.items() if k not in found and name.issubset(tokens))
-        found.update(k for k, other in self.people.items() if k not in found and other in tokens)
         return sum(self.idf(t) for t in found) / self.total
 
     def phrases(self, tokens: Sequence[str]) -> float:

@@ -96,26 +96,6 @@ def same_place(stem: str) -> set[str] | None:
 
 
 @lru_cache(maxsize=1)
-def _demonyms() -> dict[str, str]:
-    """Stem of a one-word country's name <-> stem of its one-word demonym, both ways ("iran" <-> "iranian",
-    "franc" <-> "french"); a demonym several countries share goes with the most populous of them."""
-    best: dict[str, tuple[int, str]] = {}
-    for c in all_countries():
-        country, people = tokenize(c.name()), tokenize(c.info().get("demonym") or "")
-        if len(country) == 1 and len(people) == 1 and country != people:
-            size = int(c.info().get("population") or 0)
-            if size >= best.get(people[0], (-1, ""))[0]:
-                best[people[0]] = (size, country[0])
-    pairs = {people: country for people, (_, country) in best.items()}
-    return {**{country: people for people, country in pairs.items()}, **pairs}
-
-
-def demonym_of(stem: str) -> str | None:
-    """The stem of the people of the country `stem` names, or of the country of the people it names."""
-    return _demonyms().get(stem)
-
-
-@lru_cache(maxsize=1)
 def _country_names() -> frozenset[str]:
     return frozenset(n.lower() for c in all_countries()
                      for n in [c.name(), *(c.info().get("altSpellings") or [])] if n.isascii())
