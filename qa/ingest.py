@@ -304,7 +304,7 @@ def derive_authors(text: str) -> list[str]:
     """Who wrote a text that does not say so in metadata: a byline in its opening lines ("By Jane Doe and
     John Roe", "Dr Jane Doe, John Roe", or a line that is nothing but names), or an author box or
     "Authors: ..." line at its end; [] when none is sure. Only names of two to four words."""
-    lines = [line for line in text.split("\n") if line.strip()]
+    lines = _lines(text)
     for line in lines[1:1 + OPENING_LINES]:
         if _is_prose(line):
             break
@@ -325,9 +325,13 @@ _DATELINE = re.compile(r"^[A-Z][A-Z.,' -]{1,40}\((?P<publisher>[A-Z][^()\n]{1,60
 
 def derive_publisher(text: str) -> str:
     """The publisher a dateline in the opening lines names; else ""."""
-    lines = [line for line in text.split("\n") if line.strip()][:1 + OPENING_LINES]
-    found = _DATELINE.search("\n".join(lines))
+    found = _DATELINE.search("\n".join(_lines(text)[:1 + OPENING_LINES]))
     return found["publisher"].strip() if found else ""
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines that are not blank."""
+    return [line for line in text.split("\n") if line.strip()]
 
 
 def _is_prose(line: str) -> bool:

@@ -221,15 +221,17 @@ class LexicalIndex:
         # ("Ghengis" -> "ghengi", one consonant from "genghi") or lose the letters it shares ("Mujahed" -> "mujah")
         spellings = list(dict.fromkeys([_fold(word), _fold(stem)]))
         for folded in spellings:
-            if folded in self._alike(folded):  # the same word with or without accents, however short ("Irán")
-                return self._alike(folded)[folded]
+            known = self._alike(folded).get(folded)
+            if known:  # the same word with or without accents, however short ("Irán")
+                return known
         if len(word) < TYPO_MIN_CHARS or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
             return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         for folded in spellings:
-            match = process.extractOne(folded, self._alike(folded).keys(), scorer=OSA.distance, score_cutoff=edits)
+            alike = self._alike(folded)
+            match = process.extractOne(folded, alike.keys(), scorer=OSA.distance, score_cutoff=edits)
             if match:
-                return self._alike(folded)[match[0]]
+                return alike[match[0]]
         for folded in spellings:
             found = self._transliterated(folded)
             if found:
