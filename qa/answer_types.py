@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lemminflect import getAllLemmas
+
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 from qa.names import POSSESSIVE, has_new_name, name_words
 
@@ -92,6 +94,8 @@ def question_types(question: str) -> set[str]:
     """The kinds of answer the question asks for ("number", "date", "person", "name", "place", "reason",
     "definition")."""
     kinds = {name for name, pattern in _QTYPES.items() if pattern.search(question)}
+    if _counted_asked(question)[0]:  # "How many field goals ...?": a figure next to what is counted
+        kinds.add("count")
     return kinds | {"definition"} if _DEFINITION.search(question) else kinds
 
 
@@ -124,8 +128,54 @@ def _gives_definition(text: str, question: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
+_AUXILIARIES = {"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would",
+                "can", "could", "should", "may", "might", "must"}
+
+
+@lru_cache(maxsize=256)
+def _counted_asked(question: str) -> tuple[str, frozenset[str]]:
+    """What a "how many" question counts: the stem of its noun and those of the names before it ("How many
+    ISKP members ...?": "member", {"iskp"}), the words after "how many" up to the verb; "percent" for a
+    percentage; ("", {}) for no count."""
+    if re.search(r"\bwhat (?:percentage|percent)\b", question, re.I):
+        return "percent", frozenset()
+    asked = re.search(r"\bhow many\s+(?:of\s+(?:the|these|those|its|their|his|her|our)\s+)?((?:[\w’'-]+\s*){1,3})",
+                      question, re.I)
+    words: list[str] = []
+    for word in asked[1].split() if asked else []:
+        forms = getAllLemmas(word.lower())
+        verb = forms and "NOUN" not in forms and "ADJ" not in forms
+        if is_stop_word(word) or word.lower() in _AUXILIARIES or (verb and words):
+            break  # the verb: "How many astronauts visited ...", "How many were killed?" ("remaining" modifies)
+        words.append(word)
+    stems = tokenize(" ".join(words))
+    if not stems:
+        return "", frozenset()
+    return stems[-1], frozenset(tokenize(" ".join(w for w in words[:-1] if w[:1].isupper())))
+
+
+# A figure and the words after it: what it counts ("seven times", "all 32 of these astronauts"); a figure
+# joined to a word by a hyphen measures in it ("a 33-yard field goal" counts yards, not goals).
+_FIGURE_THEN = re.compile(r"(?:\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                          r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|zero|none)\b)"
+                          r"(?:\s*(%)|-([a-z]+)\b|((?:\s+[\w’'-]+){1,4}))", re.I)
+
+
+def _counts_asked(text: str, question: str) -> bool:
+    """Whether `text` gives a figure for what the question counts ("sacked him seven times" for "How many
+    times was he sacked?"; "hundreds of Taliban members" not for "How many ISKP members ...?"), no year."""
+    noun, names = _counted_asked(question)
+    if not noun or not names.issubset(tokenize(text)):
+        return False
+    for m in _FIGURE_THEN.finditer(_YEAR.sub(" ", text)):
+        if noun in (["percent"] if m[1] else tokenize(m[2] or m[3])):
+            return True
+    return False
+
+
 TYPE_CUES = {  # does a text hold what each answer type asks for?
     "number": lambda text, question: bool(_HAS_NUMBER.search(text)),
+    "count": _counts_asked,
     "date": lambda text, question: bool(_HAS_DATE.search(text)),
     "person": has_new_name,
     "name": has_new_name,

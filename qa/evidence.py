@@ -29,7 +29,7 @@ _SENTENCE_END = (".", "!", "?", "”", '"', "’", "'", ")", ":")
 
 FEATURES = [
     "dense", "dense_with_prev", "dense_with_next", "chunk_dense", "chunk_rank", "bm25", "overlap",
-    "overlap_with_doc", "bigram", "novelty", "type_number", "type_date", "type_person", "type_place",
+    "overlap_with_doc", "bigram", "novelty", "type_number", "type_count", "type_date", "type_person", "type_place",
     "type_reason", "type_definition", "short", "prev_overlap", "next_overlap",
 ]
 
