@@ -186,9 +186,10 @@ def test_a_count_or_price_question_needs_a_figure_or_a_sum(question, text, lacks
 
 def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built):
     _, index = built
-    result = answer("How many soldiers does Uzbekistan keep on the Afghan border?", index_dir=index)
+    result = answer("How many troops does Tajikistan keep on the Afghan border?", index_dir=index)
     assert result.grounded is False and result.citations == [] and result.related
     assert "give no figure" in result.answer
+    assert not answer("How many soldiers does Uzbekistan keep on the Afghan border?", index_dir=index).grounded
     result = answer("How many people were killed in the Crocus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
 
@@ -345,8 +346,13 @@ def test_irregular_forms_match_their_base_form(built):
     assert result.grounded and "Peskov said" in result.citations[0].quote
 
 
+def glossary_of(texts: list[str]) -> Glossary:
+    """The glossary of these texts, what each is about read by the real model, as the indexer does."""
+    return Glossary.from_texts(texts, get_embedder().encode(texts))
+
+
 def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
-    glossary = Glossary.from_texts([
+    glossary = glossary_of([
         "The Shanghai Cooperation Organization met in May. The Shanghai Cooperation Organization spoke.",
         "Newton's First Law holds. Newton's First Law again. The National Football League (NFL) plays.",
         "The US-led NATO mission ended. The United Nations voted. Chicago Bears in Super Bowl 50.",
@@ -361,13 +367,30 @@ def test_an_abbreviation_is_read_as_the_name_the_corpus_spells_out():
     assert spell_out("What did the SCO say?", glossary) == (
         "What did the SCO (Shanghai Cooperation Organization) say?")
     assert spell_out("WHAT DID THE SCO SAY?", glossary) == "WHAT DID THE SCO SAY?"
-    numerals = Glossary.from_texts(["The Imperial Institute (II) opened. Henry VIII and John Paul II."])
+    numerals = glossary_of(["The Imperial Institute (II) opened. Henry VIII and John Paul II."])
     assert numerals.expand("II") == "Imperial Institute"
     assert spell_out("What did John Paul II say?", numerals) == "What did John Paul II say?"  # a numeral
-    used = Glossary.from_texts(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
+    used = glossary_of(["The National Football League (NFL) plays. The NFL season.", "Newton's First Law."])
     assert spell_out("When did the National Football League start?", used) == (
         "When did the National Football League (NFL) start?")  # the corpus may write only "NFL"
     assert spell_out("What is Newton's First Law?", used) == "What is Newton's First Law?"  # not its NFL
+
+
+def test_an_abbreviation_the_corpus_writes_is_spelt_out_only_from_texts_on_its_subject():
+    texts = [
+        "CBS broadcast the game on television. CBS charged $5 million for a commercial during the broadcast.",
+        "The university's Chicago Booth School of Business is ranked among the best business schools. The Chicago "
+        "Booth School admits MBA students.",
+        "ISKP claimed the suicide bombing in Kabul. The militant group has grown since the Taliban took power in "
+        "Afghanistan, and its fighters attack Taliban patrols.",
+        "Militants of the Islamic State Khorasan Province attacked a Taliban patrol in Afghanistan. The Taliban "
+        "fights the group's fighters near Kabul.",
+    ]
+    glossary = glossary_of(texts)
+    assert glossary.expand("CBS") is None  # a television network is no business school
+    assert glossary.expand("ISKP") == "Islamic State Khorasan Province"  # one subject, two articles
+    assert spell_out("What did CBS charge?", glossary) == "What did CBS charge?"
+    assert glossary_of(texts[1:2]).expand("CBS") == "Chicago Booth School"  # nobody writes "CBS" itself
 
 
 def test_an_abbreviation_and_the_words_it_stands_for_count_as_one(built):
