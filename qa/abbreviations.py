@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+
+import numpy as np
 
 from qa.lexical import LETTER_WORD
 
@@ -29,6 +31,9 @@ _WORD = re.compile(rf"{LETTER_WORD.pattern}|&")
 _ABBREVIATION = re.compile(r"(?<![\w-])(?![IVX]+(?![\w-]))[A-Z](?:-?[A-Z0-9]){1,6}(?![\w-])")
 _DEFINITION = re.compile(r"\s*\(\s*([A-Z][A-Z0-9-]{1,7})\s*[),;]")
 MAX_NAME_WORDS = 8
+# Cosine of two documents' mean chunk vectors from which they are on one subject: articles on
+# Afghanistan's neighbours score 0.8 and more with each other, SQuAD's Wikipedia articles at most 0.25.
+SAME_SUBJECT = 0.4
 
 
 class Glossary:
@@ -40,22 +45,36 @@ class Glossary:
         self.used = used
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> Glossary:
+    def from_texts(cls, texts: Sequence[str], topics: np.ndarray) -> Glossary:
         """Capitalised phrases by their initials: for each, the phrase it is defined as in brackets most
-        often ("National Football League (NFL)"), else the most frequent one."""
+        often ("National Football League (NFL)"), else the most frequent one; but where the corpus writes
+        the abbreviation itself and never defines it, only a phrase from documents on the subject of every
+        document writing it: "CBS" in an article on television is no "Chicago Booth School" of one on a
+        university, while "ISKP" may be another article's "Islamic State-Khorasan Province". `topics`: one
+        unit vector per text, what it is about."""
         found: dict[str, Counter[str]] = defaultdict(Counter)
         defined: dict[str, Counter[str]] = defaultdict(Counter)
-        used: set[str] = set()
-        for text in texts:
-            used.update(m.group().replace("-", "") for m in _ABBREVIATION.finditer(text))
+        found_in: dict[tuple[str, str], set[int]] = defaultdict(set)
+        written_in: dict[str, set[int]] = defaultdict(set)
+        for doc, text in enumerate(texts):
+            for m in _ABBREVIATION.finditer(text):
+                written_in[m.group().replace("-", "")].add(doc)
             for run, defines in _capitalised_runs(text):
                 for i, j in _phrases(run):
                     initials, phrase = _initials(run[i:j]), " ".join(run[i:j])
                     found[initials][phrase] += 1
+                    found_in[initials, phrase].add(doc)
                     if j == len(run) and initials == defines:
                         defined[initials][phrase] += 1
-        names = {key: (defined.get(key) or phrases).most_common(1)[0][0] for key, phrases in found.items()}
-        return cls(names, used)
+        names = {}
+        for key, phrases in found.items():
+            if key in written_in and key not in defined:
+                writers = sorted(written_in[key])
+                phrases = Counter({p: n for p, n in phrases.items()
+                                   if _same_subject(topics[sorted(found_in[key, p])], topics[writers])})
+            if phrases:
+                names[key] = (defined.get(key) or phrases).most_common(1)[0][0]
+        return cls(names, set(written_in))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"names": self.names, "used": sorted(self.used)}))
@@ -114,6 +133,11 @@ def spell_out(question: str, glossary: Glossary) -> str:
         if short not in done:
             question = question.replace(name, f"{name} ({short})", 1)
     return question
+
+
+def _same_subject(phrase_docs: np.ndarray, writer_docs: np.ndarray) -> bool:
+    """Whether every document writing an abbreviation is on the subject of some document with the phrase."""
+    return bool(((writer_docs @ phrase_docs.T).max(axis=1) >= SAME_SUBJECT).all())
 
 
 def _phrases(run: list[str]) -> Iterable[tuple[int, int]]:

@@ -309,7 +309,8 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
     LexicalIndex.build(chunk_tokens).save(path / "bm25_chunks")
     LexicalIndex.build(sentence_tokens).save(path / "bm25_sentences")
     fmt.write_documents(path, docs)
-    Glossary.from_texts(d.text for d in docs).save(path / "abbreviations.json")
+    Glossary.from_texts([d.text for d in docs], _topics(chunk_vectors, spans.chunk_doc, len(docs))).save(
+        path / "abbreviations.json")
     fmt.write_manifest(path, {
         "format_version": fmt.FORMAT_VERSION,
         "model": settings.model_name,
@@ -330,6 +331,13 @@ def _write_build(path: Path, parts: list[DocParts], settings: Settings) -> None:
             for p in parts
         },
     })
+
+
+def _topics(chunk_vectors: np.ndarray, chunk_doc: np.ndarray, documents: int) -> np.ndarray:
+    """What each document is about: the unit mean of its chunk vectors."""
+    sums = np.zeros((documents, chunk_vectors.shape[1]))
+    np.add.at(sums, chunk_doc, chunk_vectors)
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
 def _stack(parts: list[DocParts]) -> tuple[fmt.Spans, np.ndarray, np.ndarray, np.ndarray]:

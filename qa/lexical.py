@@ -48,7 +48,7 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "10"
+TOKENIZER_VERSION = "11"
 _DOUBLED = re.compile(r"(.)\1+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
