@@ -91,8 +91,8 @@ _SIGNIFICANCE = re.compile(r"\b(?:show(?:s|ed|n|ing)?|means?|meant|signal(?:s|le
 
 
 def question_types(question: str) -> set[str]:
-    """The kinds of answer the question asks for ("number", "date", "person", "name", "place", "reason",
-    "definition")."""
+    """The kinds of answer the question asks for ("number", "count", "date", "person", "name", "place",
+    "reason", "definition")."""
     kinds = {name for name, pattern in _QTYPES.items() if pattern.search(question)}
     if _counted_asked(question)[0]:  # "How many field goals ...?": a figure next to what is counted
         kinds.add("count")
