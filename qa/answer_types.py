@@ -38,11 +38,12 @@ _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|te
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(january|february|march|april|may|june|july|august|"
                        r"september|october|november|december|spring|summer|autumn|winter|monday|tuesday|wednesday|"
                        r"thursday|friday|saturday|sunday)\b|\bcentur(?:y|ies)\b|\b\d+\s*(?:BC|BCE|AD|CE)\b", re.I)
+_AUXILIARIES = ("has", "have", "had", "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could",
+                "should", "may", "might")
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
 # may give; before a noun it asks for an amount.
-_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:has|have|had|is|are|was|were|do|does|did|will|would|"
-                    r"can|could|should|may|might)\b)|\bwhat (percentage|percent|number|proportion|share|amount)\b",
-                    re.I)
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(_AUXILIARIES) + r")\b)|"
+                    r"\bwhat (percentage|percent|number|proportion|share|amount)\b", re.I)
 # A year, by the word before it that makes it one ("in 2022", "the 1973 treaty"): no count.
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|january|february|march|"
                    r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
@@ -128,8 +129,7 @@ def _gives_definition(text: str, question: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
-_AUXILIARIES = {"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would",
-                "can", "could", "should", "may", "might", "must"}
+_ENDS_COUNTED = frozenset([*_AUXILIARIES, "be", "been", "must"])  # the verb after "how many people"
 
 
 @lru_cache(maxsize=256)
@@ -145,7 +145,7 @@ def _counted_asked(question: str) -> tuple[str, frozenset[str]]:
     for word in asked[1].split() if asked else []:
         forms = getAllLemmas(word.lower())
         verb = forms and "NOUN" not in forms and "ADJ" not in forms
-        if is_stop_word(word) or word.lower() in _AUXILIARIES or (verb and words):
+        if is_stop_word(word) or word.lower() in _ENDS_COUNTED or (verb and words):
             break  # the verb: "How many astronauts visited ...", "How many were killed?" ("remaining" modifies)
         words.append(word)
     stems = tokenize(" ".join(words))
