@@ -25,6 +25,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 DUPLICATE_COSINE = 0.9
+# a further citation must score this share of the abstention threshold: half the best may still be a sentence
+# that only shares a word or two ("... were killed by the Taliban in Panjshir" for a bombing's death toll)
+FURTHER_SHARE = 0.8
 # "What did Qureshi say?" asks what he said: a further quote of what someone else said shares only the frame
 SPEECH = frozenset(tokenize("say"))
 RELATED = 3  # nearest passages offered beside a refusal
@@ -53,7 +56,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         return _abstain(index, question, evidence, _not_in_sources(unknown or []))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
-                     stems(asked.referents or asked.turned_to or asked.defined))
+                     stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     missing = missing_figure(citations[0].quote, question)
@@ -121,11 +124,11 @@ def _either(names: list[str]) -> str:
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,
-            referents: set[str]) -> list[Evidence]:
+            referents: set[str], floor: float) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
-    one is worth more than a new citation. A further citation must also hold MIN_OVERLAP of the
+    one is worth more than a new citation. A further citation must also score `floor`, and hold MIN_OVERLAP of the
     question's words, read with the sentence before it: its score alone may come from sharing the corpus's
     general subject ("the Taliban"), and skipping it leaves the place to one that does. For a follow-up
     about someone named earlier, it must name one of `referents` too (the brother killed in Panjshir does
@@ -142,7 +145,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
         elif len(chosen) < limit and not _repeats(index, e, chosen):
             if near is not None:
                 near.merged.add(e.sentence)
-            else:
+            elif e.score >= floor:
                 tokens = read_with_before(index, e.sentence)
                 if holds_question_words(tokens, overlap) and names_one(tokens, referents):
                     alone = read_alone(index, e.sentence)
