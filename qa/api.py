@@ -135,12 +135,19 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to,
                   tuple(defined_names(question)))
     result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
-                     unknown=unknown_names(index, question), weak_below=weak_below)
+                     unknown=_unknown(index, question, reading), weak_below=weak_below)
     t5 = time.perf_counter()
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.read_as = reading.restated
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
     return Trace(result, query.text, candidates, evidence, index)
+
+
+def _unknown(index: IndexData, question: str, reading: conversation.Reading) -> list[str]:
+    """Names no source mentions in the question, or in the earlier questions it points back to: "Who
+    carried it out?" after "What happened in Kerman?" asks about what no source mentions either."""
+    return unknown_names(index, question) or list(dict.fromkeys(
+        name for earlier in reading.about for name in unknown_names(index, earlier)))
 
 
 def thresholds(settings: Settings) -> tuple[float, float]:

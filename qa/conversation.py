@@ -67,14 +67,15 @@ class Reading(NamedTuple):
     """How a question is read: `query` is retrieved with, `words` are matched with sentences,
     `restated` is the follow-up asked in full when it could be ("" otherwise), to show users, and
     `referents` are the names a follow-up naming no one itself is about ("Where was he killed?" after
-    "Who is Asim Umar?"), and `turned_to` those a follow-up turns the earlier question to ("And China?"
-    after "What did Russia announce?")."""
+    "Who is Asim Umar?"), with `about` the earlier questions they come from, and `turned_to` those a
+    follow-up turns the earlier question to ("And China?" after "What did Russia announce?")."""
 
     query: str
     words: str
     restated: str = ""
     referents: tuple[str, ...] = ()
     turned_to: tuple[str, ...] = ()
+    about: tuple[str, ...] = ()
 
 
 def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> Reading:
@@ -107,7 +108,8 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
         return Reading(query, question)
     names = name_words(topic)
     referents = () if name_words(question) else tuple(names)
-    return Reading(query, " ".join([question, *names]), _named(question, questions[-1]), referents)
+    return Reading(query, " ".join([question, *names]), _named(question, questions[-1]), referents,
+                   about=tuple(questions) if referents else ())
 
 
 def _named(question: str, earlier: str) -> str:

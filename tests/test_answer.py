@@ -155,6 +155,25 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     assert "No source mentions “Reykjavik”" in result.answer
 
 
+def test_a_follow_up_pointing_at_what_no_source_mentions_is_declined_too(built):
+    """"Who carried it out?" after a question about an attack in a place no source names asks about what
+    no source mentions: declined, in a conversation and as a compound question's second part, while
+    the same follow-up after an attack the sources cover is answered."""
+    _, index = built
+    first = "What happened in Reykjavik?"
+    declined = answer(first, index_dir=index)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": declined.answer}]
+    follow_up = answer("Who carried it out?", history, index_dir=index)
+    assert follow_up.grounded is False and follow_up.citations == []
+    assert "No source mentions “Reykjavik”" in follow_up.answer
+    compound = answer("What happened in Reykjavik, and who carried it out?", index_dir=index)
+    assert compound.grounded is False and compound.citations == []
+    known = "What happened at the Crocus City shopping center?"
+    history = [{"role": "user", "content": known},
+               {"role": "assistant", "content": answer(known, index_dir=index).answer}]
+    assert "Khorasan" in answer("Who carried it out?", history, index_dir=index).citations[0].quote
+
+
 @pytest.mark.parametrize(("question", "text", "lacks"), [
     ("How many trucks were seized in 2022?", "The seizure of Tajik trucks in 2022 created hostility.", True),
     ("How much aid was sent?", "Several sides met in June 2023; one of them declined.", True),
