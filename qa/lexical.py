@@ -48,7 +48,7 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "11"
+TOKENIZER_VERSION = "12"
 _DOUBLED = re.compile(r"(.)\1+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
@@ -126,6 +126,9 @@ def _american(word: str) -> str:
     return word
 
 
+_MEN = re.compile(r"(?<=\w{3})men$", re.I)
+
+
 def _base_form(word: str) -> str:
     """The lemma of an irregular verb or noun form ("took" -> "take", "children" -> "child") that can be
     nothing else; a word that is also another part of speech ("left", "saw", "ground") stays as it is.
@@ -135,6 +138,8 @@ def _base_form(word: str) -> str:
         (pos, forms), = lemmas.items()
         if pos in ("VERB", "NOUN"):
             return forms[0]
+    if not lemmas and _MEN.search(word):  # a plural the dictionary lacks: "Frenchmen", "countrymen"
+        return word[:-3] + ("MAN" if word.isupper() else "man")
     return word
 
 
@@ -251,12 +256,15 @@ class LexicalIndex:
         return grouped
 
     def _transliterated(self, folded: str) -> str | None:
-        """The one indexed stem a name no dictionary knows spells with other vowels ("Tehrik": "tehreek")."""
+        """The indexed stem a name no dictionary knows spells with other vowels ("Tehrik": "tehreek"): the one
+        sharing its consonants, or of several, the one within two edits."""
         skeleton = _skeleton(folded)
         alike = self._by_skeleton.get(skeleton, [])
-        if len(alike) != 1 or len(skeleton) < SKELETON_MIN_CHARS or getAllLemmas(folded):
+        if len(skeleton) < SKELETON_MIN_CHARS or getAllLemmas(folded):
             return None
-        return alike[0]
+        if len(alike) > 1:  # "Ghandi": of "gandhi" and "gend", the one within two edits
+            alike = [stem for stem in alike if OSA.distance(folded, _fold(stem), score_cutoff=2) <= 2]
+        return alike[0] if len(alike) == 1 else None
 
     def weight(self, token: str) -> float:
         """IDF of a stem; an unseen stem is as rare as the rarest."""

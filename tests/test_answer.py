@@ -265,6 +265,15 @@ def test_misspellings_acronyms_title_case_and_names_extended_by_an_ordinary_word
     assert result.grounded and "143" in result.citations[0].quote
 
 
+def test_a_misspelt_name_sharing_its_consonants_with_several_words_is_read_as_the_near_one():
+    """"Ghandi" has the consonants of "Gandhi" and "gonad"; only the first is within two edits. A plural
+    the dictionary lacks ("Frenchmen") is read as its singular."""
+    lexical = LexicalIndex.build([tokenize("Gandhi wrote it."), tokenize("The gonad was there.")])
+    assert lexical.query_tokens("Ghandi") == ["gandhi"]
+    assert lexical.query_tokens("Gnodi") == ["gnodi"]  # near neither: left as it is
+    assert tokenize("Frenchmen and countrymen") == tokenize("Frenchman and countryman")
+
+
 @pytest.mark.parametrize("text, names", [
     ("Kremlin spokesman Dmitry Peskov said so.", ["Kremlin", "Dmitry", "Peskov"]),  # an opening no dictionary knows
     ("Other states followed. The Taliban did not.", ["Taliban"]),  # openings and stop words are no names
