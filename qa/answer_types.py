@@ -48,11 +48,11 @@ _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(_AUXILIARIE
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|january|february|march|"
                    r"april|may|june|july|august|september|october|november|december)[\s-]+(1[5-9]\d\d|20\d\d)s?\b",
                    re.I)
-# A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets
-# ("several" is no figure; "one" mostly means "a certain": "one of the reasons").
-_QUANTITY = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|dozens?|"
-                       r"hundreds?|thousands?|millions?|billions?|trillions?|percent|half|twice|doubled?|tripled?|"
-                       r"quadrupled?|none|zero)\b", re.I)
+# Number words that give a figure ("several" gives none; "one" mostly means "a certain": "one of the reasons").
+_NUMBER_WORDS = (r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?|"
+                 r"hundreds?|thousands?|millions?|billions?|trillions?|none|zero)")
+# A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets.
+_QUANTITY = re.compile(r"\d|\b(?:" + _NUMBER_WORDS + r"|percent|half|twice|doubled?|tripled?|quadrupled?)\b", re.I)
 # "two months later", "for 20 years", "two and a half decades", "half a century": a span of time (its unit,
 # group 1), no count of anything else.
 _DURATION = re.compile(r"\b(?:(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -156,9 +156,8 @@ def _counted_asked(question: str) -> tuple[str, frozenset[str]]:
 
 # A figure and the words after it: what it counts ("seven times", "all 32 of these astronauts"); a figure
 # joined to a word by a hyphen measures in it ("a 33-yard field goal" counts yards, not goals).
-_FIGURE_THEN = re.compile(r"(?:\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-                          r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|zero|none)\b)"
-                          r"(?:\s*(%)|-([a-z]+)\b|((?:\s+[\w’'-]+){1,4}))", re.I)
+_FIGURE_THEN = re.compile(r"(?:\d[\d,.]*|\b" + _NUMBER_WORDS + r"\b)(?:\s*(%)|-([a-z]+)\b|((?:\s+[\w’'-]+){1,4}))",
+                          re.I)
 
 
 def _counts_asked(text: str, question: str) -> bool:
