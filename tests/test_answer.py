@@ -555,7 +555,7 @@ def test_and_what_about_asks_the_last_question_of_its_own_subject():
     both = resolve("What about Iran and Pakistan?", history)
     assert both.restated == "What does Iran and Pakistan want from the Taliban?"
     assert resolve("And in 2019?", history) == ("And in 2019? What does China want from the Taliban?",
-                                                 "in 2019?", "", (), ())  # no name to put in: not restated
+                                                 "in 2019?", "", (), (), ())  # no name to put in: not restated
     # not restated when that would drop what the follow-up asks itself, or its names are no one subject
     assert resolve("And what did Iran say?", history).restated == ""
     assert resolve("And why did Russia delist the Taliban?", history).restated == ""
