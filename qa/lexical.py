@@ -48,9 +48,13 @@ RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names 
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
-TOKENIZER_VERSION = "12"
+TOKENIZER_VERSION = "13"
 _DOUBLED = re.compile(r"(.)\1+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
+# A month's short form before a day or year ("Aug 2021", "Sept. 11") is the month: "Mar" alone may be a verb.
+_MONTHS = {m[:3]: m for m in ("January", "February", "March", "April", "June", "July", "August", "September",
+                               "October", "November", "December")} | {"Sept": "September"}
+MONTH_SHORT = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?(?=\s*\d)")
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
 # Other British spellings, folded only into an American word the dictionary has: "neighbouring" is
@@ -150,10 +154,11 @@ _IDIOM = re.compile(r"\b(?:that said|having said that|that being said|needless t
 
 def _words(text: str) -> list[str]:
     """Lower-cased content words; an initialism spelt like a stop word ("IS", "IT") is one, unless the whole
-    text is in capitals, and dotted initials are one word ("U.S." is "US"); set phrases are none."""
+    text is in capitals, dotted initials are one word ("U.S." is "US"), a month's short form before a
+    number is the month ("Aug 2021" is "august"); set phrases are none."""
     if text.isupper() and len(_WORD.findall(text)) > 1:
         text = text.lower()
-    text = _IDIOM.sub(" ", text)
+    text = MONTH_SHORT.sub(lambda m: _MONTHS[m[1]], _IDIOM.sub(" ", text))
     words = _WORD.findall(_DOTTED.sub(lambda m: m[0].replace(".", ""), text))
     return [w.lower() for w in words if w.isupper() or w.lower() not in _STOP]
 

@@ -12,7 +12,7 @@ from countryinfo import all_countries
 from lemminflect import getAllLemmas
 
 from qa.index_format import IndexData
-from qa.lexical import LETTER_WORD, is_stop_word, tokenize
+from qa.lexical import LETTER_WORD, MONTH_SHORT, is_stop_word, tokenize
 
 POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_OPENERS = ".!?:\"“"
@@ -22,9 +22,10 @@ _PREFIX = 4  # words spelt alike share at least this many first letters
 
 
 def is_name(text: str, word: re.Match) -> bool:
-    """Whether `word` (a LETTER_WORD match in `text`) is a name: capitalised and no stop word; opening a
-    sentence, only one no dictionary knows ("Kremlin spokesman ...", not "Other words ...")."""
-    if not word[0][:1].isupper() or is_stop_word(word[0]):
+    """Whether `word` (a LETTER_WORD match in `text`) is a name: capitalised, no stop word and no month
+    ("Aug 2021"); opening a sentence, only one no dictionary knows ("Kremlin spokesman ...", not "Other
+    words ...")."""
+    if not word[0][:1].isupper() or is_stop_word(word[0]) or MONTH_SHORT.match(text, word.start()):
         return False
     return not _opens_sentence(text, word) or not getAllLemmas(word[0].lower())
 

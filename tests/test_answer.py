@@ -261,6 +261,9 @@ def test_misspellings_acronyms_title_case_and_names_extended_by_an_ordinary_word
     assert unknown_names(data, "Are Taliban fighters trained in North Korea or Reykjavik's ports?") == [
         "North Korea", "Reykjavik"]
     assert unknown_names(data, "Who is Sirajuddin Haqqani?") == ["Sirajuddin Haqqani"]  # many capitals, no title
+    assert unknown_names(data, "What happened in Aug 2021 and Sept. 2022?") == []  # months, written short
+    assert tokenize("Sept. 11, Aug 2021") == tokenize("September 11, August 2021")
+    assert tokenize("Mar the day; Jan said") == ["mar", "day", "jan", "say"]  # no number after: no month
     result = answer("How many people were killed in the Crokus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
 
