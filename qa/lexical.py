@@ -130,7 +130,7 @@ def _american(word: str) -> str:
     return word
 
 
-_MEN = re.compile(r"(?<=\w{3})men$", re.I)
+_MEN = re.compile(r"(?<=\w{3})men$")
 
 
 def _base_form(word: str) -> str:
@@ -143,7 +143,7 @@ def _base_form(word: str) -> str:
         if pos in ("VERB", "NOUN"):
             return forms[0]
     if not lemmas and _MEN.search(word):  # a plural the dictionary lacks: "Frenchmen", "countrymen"
-        return word[:-3] + ("MAN" if word.isupper() else "man")
+        return word[:-3] + "man"
     return word
 
 

@@ -12,12 +12,12 @@ from conftest import copy_corpus, run_cli
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import defined_names, holds_answer_type, missing_figure, question_types
-from qa.compose import WEAK_EVIDENCE, compose, escape_markdown, first_quote
+from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.index_format import load_index
-from qa.lead import Asked, names_one, same_holder
+from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.retrieve import retrieve, sentence_ranking
@@ -1024,6 +1024,21 @@ def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
     assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
     assert compose(index, Asked("Why?", "Why?"), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
                    threshold=0.5, max_citations=3).citations[1].quote == text[1]  # no words to hold
+
+
+def test_a_further_citation_must_score_most_of_the_abstention_threshold(tmp_path):
+    """Half the lead's score is not enough on its own: a further citation scores 0.8 of the threshold."""
+    index, text, ranked = scored_sentences(
+        tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
+                  "The Helmand River feeds the Hamun Lake in Iran.\n\n"
+                  "The Taliban built a canal from the Helmand River.\n", {0: 0.7, 1: 0.45, 2: 0.38})
+    why = "Why do Iran and the Taliban dispute the Helmand River?"
+    result = compose(index, Asked(why, why), ranked, threshold=0.5, max_citations=3)
+    assert [c.quote for c in result.citations] == [text[0], text[1]]
+    assert FURTHER_SHARE * 0.5 > 0.38 > RELATIVE_KEEP * 0.7
+    lenient = compose(index, Asked(why, why), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
+                      threshold=0.4, max_citations=3)
+    assert [c.quote for c in lenient.citations] == text
 
 
 def test_what_someone_else_said_is_no_further_citation(built):
