@@ -17,6 +17,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked
+from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
@@ -85,7 +86,26 @@ def prepare(question: str, history: list[dict] | None, index: IndexData) -> Quer
     last_lead = first_quote(conversation.last_reply(history))
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in
-    return Query(spell_out(reading.query, index.glossary), last_lead if follow_up else "", reading)
+    return Query(spell_out(_respelt(reading.query, index), index.glossary), last_lead if follow_up else "", reading)
+
+
+def _respelt(text: str, index: IndexData) -> str:
+    """`text` with each word read as a misspelling of an indexed one written as the sources write it
+    ("Why did Rusia delist the Talibn?"): BM25 reads it so already, and the model should embed it so too."""
+    lexical = index.sentence_lexical
+
+    def written(word: re.Match) -> str:
+        stem = lexical.respelling(word[0])
+        if stem is None:
+            return word[0]
+        for sentence in lexical.top(stem, 3):
+            said = index.sentence_text(int(sentence))
+            found = next((w[0] for w in LETTER_WORD.finditer(said) if tokenize(w[0]) == [stem]), None)
+            if found:
+                return found
+        return word[0]
+
+    return LETTER_WORD.sub(written, text)
 
 
 @dataclass

@@ -223,6 +223,15 @@ class LexicalIndex:
         "zabihullah", "mujahed" -> "mujahid"), if there is one."""
         return [self._known_stem(w) for w in _words(_REQUEST.sub("", text, count=1)) if w not in _QUESTION_STOP]
 
+    def respelling(self, word: str) -> str | None:
+        """The indexed stem `word` is read as when the index lacks it and it looks misspelt ("Rusia":
+        "russia"); None otherwise."""
+        word = word.lower()
+        if is_stop_word(word):
+            return None
+        stem, known = _stem(word), self._known_stem(word)
+        return known if known != stem else None
+
     def _known_stem(self, word: str) -> str:
         stem = _stem(word)
         if stem in self.idf or not word.isalpha():
@@ -234,7 +243,8 @@ class LexicalIndex:
             known = self._alike(folded).get(folded)
             if known:  # the same word with or without accents, however short ("Irán")
                 return known
-        if len(word) < TYPO_MIN_CHARS or _in_dictionary(word):  # a real word the corpus lacks is no typo ("react")
+        # a real word the corpus lacks is no typo ("react"; "culled", a form the word list lacks, is no "called")
+        if len(word) < TYPO_MIN_CHARS or _in_dictionary(word) or getAllLemmas(word):
             return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
         for folded in spellings:

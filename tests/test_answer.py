@@ -295,8 +295,15 @@ def test_misspelt_names_find_what_the_right_spelling_finds(built):
         expected = answer(right, index_dir=index).citations[0].quote
         result = answer(variant, index_dir=index)
         assert result.grounded and result.citations[0].quote == expected
+    # the model embeds the question as the sources spell its words, so a misspelt one is as sure
+    right, misspelt = answer("Why did Russia delist the Taliban?", index_dir=index), answer(
+        "Why did Rusia delist the Talibn?", index_dir=index)
+    assert misspelt.grounded and misspelt.citations[0].quote == right.citations[0].quote
+    assert misspelt.citations[0].score == pytest.approx(right.citations[0].score, abs=0.02)
     lexical = load_index(index, Settings().model_name).sentence_lexical
     assert lexical.query_tokens("Zabiulah, neighbouring; bank") == ["zabihullah", "neighbor", "bank"]
+    called = LexicalIndex.build([tokenize("The council called a vote.")])
+    assert called.query_tokens("culled calld") == ["cull", "call"]  # a form of a real word is no typo
     # other vowels, two letters apart: "Tehrik-i-Taliban" is the sources' "Tehreek Taliban"; a word a
     # dictionary knows is never read as another with its consonants ("ration" is no "retain")
     assert lexical.query_tokens("Tehrik ration") == ["tehreek", "ration"]
