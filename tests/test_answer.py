@@ -1021,31 +1021,25 @@ def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
     assert text[same_holder(index, too_far, Asked(asked, asked))[0].sentence] == text[0]
 
 
-def test_a_further_citation_must_hold_some_of_the_question_words(tmp_path):
+def test_a_further_citation_must_hold_some_of_the_question_words_and_score_most_of_the_threshold(tmp_path):
+    """A further citation holds some of the question's words and scores 0.8 of the abstention threshold:
+    half the lead's score is not enough on its own."""
     index, text, ranked = scored_sentences(
         tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
                   "Uzbekistan sells electricity to northern Afghanistan.\n\n"
-                  "The Helmand River feeds the Hamun Lake in Iran.\n", {0: 0.9, 1: 0.8, 2: 0.7})
-    why = "Why do Iran and the Taliban dispute the Helmand River?"
-    result = compose(index, Asked(why, why), ranked, threshold=0.5, max_citations=3)
-    assert [c.quote for c in result.citations] == [text[0], text[2]]  # not the electricity sentence
-    assert compose(index, Asked("Why?", "Why?"), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
-                   threshold=0.5, max_citations=3).citations[1].quote == text[1]  # no words to hold
-
-
-def test_a_further_citation_must_score_most_of_the_abstention_threshold(tmp_path):
-    """Half the lead's score is not enough on its own: a further citation scores 0.8 of the threshold."""
-    index, text, ranked = scored_sentences(
-        tmp_path, "Iran and the Taliban dispute the Helmand River.\n\n"
                   "The Helmand River feeds the Hamun Lake in Iran.\n\n"
-                  "The Taliban built a canal from the Helmand River.\n", {0: 0.7, 1: 0.45, 2: 0.38})
+                  "The Taliban built a canal from the Helmand River.\n", {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.46})
+
+    def cited(question: str, threshold: float) -> list[str]:
+        evidence = [Evidence(e.sentence, e.chunk, e.score) for e in ranked]  # compose widens what it is given
+        result = compose(index, Asked(question, question), evidence, threshold=threshold, max_citations=3)
+        return [c.quote for c in result.citations]
+
     why = "Why do Iran and the Taliban dispute the Helmand River?"
-    result = compose(index, Asked(why, why), ranked, threshold=0.5, max_citations=3)
-    assert [c.quote for c in result.citations] == [text[0], text[1]]
-    assert FURTHER_SHARE * 0.5 > 0.38 > RELATIVE_KEEP * 0.7
-    lenient = compose(index, Asked(why, why), [Evidence(e.sentence, e.chunk, e.score) for e in ranked],
-                      threshold=0.4, max_citations=3)
-    assert [c.quote for c in lenient.citations] == text
+    assert cited(why, 0.5) == [text[0], text[2], text[3]]  # not the electricity sentence
+    assert FURTHER_SHARE * 0.6 > 0.46 > RELATIVE_KEEP * 0.9
+    assert cited(why, 0.6) == [text[0], text[2]]
+    assert cited("Why?", 0.5)[1] == text[1]  # no words to hold
 
 
 def test_what_someone_else_said_is_no_further_citation(built):
