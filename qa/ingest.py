@@ -239,9 +239,9 @@ def _ends_mid_sentence(para: str) -> bool:
 
 # --- metadata -----------------------------------------------------------------------------
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"], start=1)}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _MONTH_RE = "(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
 _DATE_PATTERNS = [
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"), lambda m: (m[1], m[2], m[3])),

@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from qa.embedding import dictionary_words
+from qa.ingest import MONTHS
 
 _WORD = re.compile(r"\w\w+|\d")
 # A word as written in names and headings: letters, joined by hyphens or apostrophes ("Al-Qaeda", "Russia's").
@@ -52,8 +53,7 @@ TOKENIZER_VERSION = "13"
 _DOUBLED = re.compile(r"(.)\1+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S.", "U.N.": read as "US", "UN"
 # A month's short form before a day or year ("Aug 2021", "Sept. 11") is the month: "Mar" alone may be a verb.
-_MONTHS = {m[:3]: m for m in ("January", "February", "March", "April", "June", "July", "August", "September",
-                               "October", "November", "December")} | {"Sept": "September"}
+_MONTHS = {m[:3].title(): m.title() for m in MONTHS if len(m) > 3} | {"Sept": "September"}
 MONTH_SHORT = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?(?=\s*\d)")
 _SOFT = re.compile(r"[aeiouyh]")  # letters transliterations spell differently
 _BRITISH_ISE = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$")
