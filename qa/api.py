@@ -19,6 +19,7 @@ from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names
+from qa.periods import asked_from, chunk_could_tell, could_tell, newest_source, without_start
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
 from qa.types import Answer
@@ -84,6 +85,8 @@ class Query:
 def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
     """The one way a question becomes a retrieval query (the ranker is trained on queries made by it)."""
     last_lead = first_quote(conversation.last_reply(history))
+    if newest_source(index):  # the sources' dates bound what may answer "since 2021": its words need not match
+        question = without_start(question).lstrip(" ,") or question
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in
     return Query(spell_out(_respelt(reading.query, index), index.glossary), last_lead if follow_up else "", reading)
@@ -145,15 +148,19 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     query_vec = get_embedder().encode([query.text])[0]
     t2 = time.perf_counter()
     k = top_k or settings.top_k
-    candidates = retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k))
+    since = asked_from(question)
+    candidates = retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k),
+                          (lambda chunk: chunk_could_tell(index, chunk, since)) if since else None)
     t3 = time.perf_counter()
     evidence = score_sentences(index, query.words, query.text, query_vec, candidates)
+    if since:  # a sentence of an older source in a chunk naming a late year still cannot tell of it
+        evidence = [e for e in evidence if could_tell(index, e.sentence, since)]
     threshold, weak_below = thresholds(settings)
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)
     reading = query.reading
     asked = Asked(question, reading.words, "reason" in qtypes, query.last_lead, reading.referents, reading.turned_to,
-                  tuple(defined_names(question)))
+                  tuple(defined_names(question)), since)
     result = compose(index, asked, evidence, threshold=threshold, max_citations=settings.max_citations,
                      unknown=_unknown(index, question, reading), weak_below=weak_below)
     t5 = time.perf_counter()

@@ -11,9 +11,11 @@ import numpy as np
 from qa.answer_types import missing_figure
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
+from qa.ingest import MONTHS
 from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_alone, read_with_before, stems
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
+from qa.periods import newest_source, older
 from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
 
@@ -53,7 +55,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     question = asked.question
     # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
-        return _abstain(index, question, evidence, _not_in_sources(unknown or []))
+        return _abstain(index, question, evidence, _not_in_sources(index, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
                      stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
@@ -113,10 +115,19 @@ def _naming_first(index: IndexData, question: str, evidence: list[Evidence]) -> 
     return naming + [e for e in evidence if e not in naming]
 
 
-def _not_in_sources(unknown: list[str]) -> str:
-    if not unknown:
-        return NOT_IN_SOURCES
-    return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
+def _not_in_sources(index: IndexData, unknown: list[str], since: str) -> str:
+    if unknown:
+        return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
+    newest = newest_source(index)
+    if since and older(newest, since):
+        return f"{NOT_IN_SOURCES} It asks about {_shown(since)}; the newest source is dated {newest}."
+    return NOT_IN_SOURCES
+
+
+def _shown(iso: str) -> str:
+    """"2023-05" as "May 2023"."""
+    year, _, month = iso.partition("-")
+    return f"{MONTHS[int(month) - 1].capitalize()} {year}" if month else year
 
 
 def _either(names: list[str]) -> str:

@@ -19,7 +19,9 @@ from lemminflect import getAllLemmas
 from qa.types import Document, QAError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-CLEANING_VERSION = "4"  # 4: authors and publisher derived from a byline or dateline when metadata has none
+# 4: authors and publisher derived from a byline or dateline when metadata has none; 5: a date only from the
+# opening lines before the prose
+CLEANING_VERSION = "5"
 
 
 class IngestError(QAError):
@@ -258,14 +260,18 @@ def _month(name: str) -> str:
     return f"{number:02d}"
 
 
-def derive_date(text: str, head_chars: int = 400) -> str:
-    """The first date in the opening of the text (a byline), as ISO or partial ISO; else ""."""
-    head = text[:head_chars]
-    for pattern, parts in _DATE_PATTERNS:
-        match = pattern.search(head)
-        if match:
-            year, month, day = parts(match)
-            return "-".join(f"{int(p):02d}" if i else p for i, p in enumerate((year, month, day)) if p)
+def derive_date(text: str) -> str:
+    """The first date in the opening lines before the first line of prose (a byline or dateline: "February
+    11, 2023", "by August 2023"), as ISO or partial ISO; else "". A date in the first paragraph tells what
+    the text is about ("The 1973 oil crisis began in October 1973 ..."), not when it was written."""
+    for line in _lines(text)[:1 + OPENING_LINES]:
+        if _is_prose(line):
+            break
+        for pattern, parts in _DATE_PATTERNS:
+            match = pattern.search(line)
+            if match:
+                year, month, day = parts(match)
+                return "-".join(f"{int(p):02d}" if i else p for i, p in enumerate((year, month, day)) if p)
     return ""
 
 

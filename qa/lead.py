@@ -13,6 +13,7 @@ from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import asked_posts, holder_fit, name_words, same_place, spelt_alike
+from qa.periods import source_date
 from qa.quoting import quote_spans
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
@@ -28,7 +29,8 @@ class Asked:
     follow-up's take in whom it is about); for a follow-up, `last_lead` is the last reply's first quote,
     `referents` the names it is about when it names no one itself ("Where was he killed?" after "Who is
     Asim Umar?") and `turned_to` those it turns the earlier question to ("And China?"); `reason`: it asks
-    why; `defined`: the names a "Who is X?" or "What is X?" asks about."""
+    why; `defined`: the names a "Who is X?" or "What is X?" asks about; `since`: the earliest time it asks
+    about (`periods.asked_from`)."""
 
     question: str
     words: str
@@ -37,6 +39,7 @@ class Asked:
     referents: tuple[str, ...] = ()
     turned_to: tuple[str, ...] = ()
     defined: tuple[str, ...] = ()
+    since: str = ""
 
 
 def order(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -71,7 +74,6 @@ def same_holder(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[
 # "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.
 _NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most recent|recent|recently|at present|"
                   r"these days|any longer|anymore|no longer)\b", re.I)
-_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
 
 
 def newest_source(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -81,9 +83,8 @@ def newest_source(index: IndexData, ranked: list[Evidence], asked: Asked) -> lis
     if not _NOW.search(asked.words):
         return ranked
 
-    def date(e: Evidence) -> str:  # ISO dates order as strings; one left as written ("Spring 2020") is no date
-        found = _ISO_DATE.match(index.documents[int(index.spans.sent_doc[e.sentence])].date)
-        return found[0] if found else ""
+    def date(e: Evidence) -> str:  # ISO dates order as strings
+        return source_date(index, e.sentence)
 
     overlap = Overlap(index, asked.words)
 

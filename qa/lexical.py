@@ -46,6 +46,7 @@ TYPO_MIN_CHARS = 5
 TYPO_LONG_CHARS = 8
 SKELETON_MIN_CHARS = 3  # a shorter skeleton ("tl") is shared by unrelated words
 RECENT_QUERIES = 8  # BM25 scores kept per index: the question's, and the names looked up for it
+KNOWN_MEMORY = 50_000  # question words remembered per index with the stem each is read as
 
 
 # Part of the index manifest: a change makes `qa index` re-read every text's words (and abbreviations).
@@ -201,6 +202,7 @@ class LexicalIndex:
         self.max_idf = max(idf.values(), default=1.0)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the web app answers several questions at once
+        self._known: dict[str, str] = {}  # see `_known_stem`
         # Indexed stems by accent-folded spelling, grouped by first letter (a typo rarely hits it); built
         # here, with the index, rather than on the first misspelt question.
         self._by_initial: dict[str, dict[str, str]] = {}
@@ -233,6 +235,16 @@ class LexicalIndex:
         return known if known != stem else None
 
     def _known_stem(self, word: str) -> str:
+        """`word`'s stem, or the indexed stem it misspells; remembered, as retrieval, the evidence step and
+        the respelling of one question each ask for the same words."""
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= KNOWN_MEMORY:
+                self._known.clear()
+            known = self._known[word] = self._read_stem(word)
+        return known
+
+    def _read_stem(self, word: str) -> str:
         stem = _stem(word)
         if stem in self.idf or not word.isalpha():
             return stem

@@ -3,6 +3,7 @@ reciprocal rank."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,11 +65,14 @@ def _with_firsts(fused: list[int], rankings: list[np.ndarray], k: int) -> list[i
     return top
 
 
-def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth: int) -> list[Candidate]:
+def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth: int,
+             allowed: Callable[[int], bool] | None = None) -> list[Candidate]:
     """The `k` best chunks, fusing three top-`depth` rankings: chunks by dense similarity, chunks by
-    BM25, and chunks by their best sentence."""
+    BM25, and chunks by their best sentence; only chunks `allowed` holds for, if given."""
     dense_ids, dense_scores = dense_ranking(index, query_vec, depth)
     rankings = [dense_ids, lexical_ranking(index, query, depth), sentence_ranking(index, query, query_vec, depth)]
+    if allowed:
+        rankings = [np.asarray([c for c in r if allowed(int(c))], dtype=np.int64) for r in rankings]
     dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
     order = _with_firsts(_fuse(rankings), rankings, k)
     missing = [c for c in order if c not in dense_of]

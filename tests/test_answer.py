@@ -20,22 +20,23 @@ from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
+from qa.periods import asked_from
 from qa.retrieve import retrieve, sentence_ranking
 from ui.render import answer_html, byline, plain_answer, quoted
 
 
 def check_citations(result: Answer, index_dir) -> None:
     """Every quote is an exact span of its document at its offsets; numbering is 1..n in order of use."""
-    docs = {d.doc_id: d.text for d in load_index(index_dir, Settings().model_name).documents}
+    docs = {d.doc_id: d for d in load_index(index_dir, Settings().model_name).documents}
     assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
     positions = [result.answer.index(f"[{c.n}]") for c in result.citations]
     assert positions == sorted(positions)
     for c in result.citations:
-        text = docs[c.doc_id]
-        assert text[c.start:c.end] == c.quote and c.quote.strip() == c.quote
-        assert text[c.passage_start:c.passage_end] == c.passage
+        doc = docs[c.doc_id]
+        assert doc.text[c.start:c.end] == c.quote and c.quote.strip() == c.quote
+        assert doc.text[c.passage_start:c.passage_end] == c.passage
         assert c.passage_start <= c.start < c.end <= c.passage_end
-        assert c.title and c.date and c.source == c.doc_id and 0 <= c.score <= 1
+        assert c.title == doc.title and c.date == doc.date and c.source == c.doc_id and 0 <= c.score <= 1
 
 
 def test_why_question_gets_quoted_reasons(built):
@@ -506,6 +507,33 @@ def test_the_newest_source_leads_only_with_a_sentence_holding_the_question_s_wor
     assert not result.citations[0].quote.startswith("The Taliban consider themselves to be the winning party")
     assert any("these states now believe they have been too accommodating" in c.quote for c in result.citations)
     check_citations(result, index)
+
+
+@pytest.mark.parametrize(("question", "since"), [
+    ("How has Pakistan's relationship with the Taliban changed since 2021?", "2021"),
+    ("What happened at the border in May 2023?", "2023-05"),
+    ("Since Aug. 2021, what has Russia done?", "2021-08"),
+    ("Which powers backed the Northern Alliance before 2001?", ""),
+    ("How did ties change from 2018 to 2023?", "2018"),
+    ("What happened in the 1990s?", ""),
+])
+def test_a_question_says_from_when_a_source_can_tell_of_it(question, since):
+    assert asked_from(question) == since
+
+
+def test_a_source_written_before_the_time_asked_about_is_not_quoted(built):
+    """The 2020 article matches the Pakistan question best, but cannot tell how things went since 2021;
+    "since 2021" itself is not matched ("... since it retook control of Kabul in 2021" is no answer)."""
+    _, index = built
+    unbounded = answer("How has Pakistan's relationship with the Taliban changed?", index_dir=index)
+    assert unbounded.citations[0].date == "2020"
+    result = answer("How has Pakistan's relationship with the Taliban changed since 2021?", index_dir=index)
+    assert result.grounded and all(c.date >= "2021" for c in result.citations)
+    assert "Pakistan" in result.citations[0].quote
+    check_citations(result, index)
+    later = answer("What did Russia say about the Taliban in 2026?", index_dir=index)
+    assert not later.grounded and not later.citations
+    assert "It asks about 2026; the newest source is dated 2024-04-29." in later.answer
 
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):

@@ -54,6 +54,9 @@ def test_bundled_corpus_metadata():
     ("A title\n\nby August 2023\n\nText", "2023-08"),
     ("A title\n\nEdition 4, 2020\n\nText", "2020"),
     ("No date here at all", ""),
+    # a date in the first paragraph is what the text is about, not when it was written
+    ("The 1973 oil crisis began in October 1973 when the members of OAPEC proclaimed an oil embargo.", ""),
+    ("A title\nThe crisis began in October 1973.\nMarch 3, 2022", ""),
 ])
 def test_derive_date(head, expected):
     assert derive_date(clean_text(head)) == expected

@@ -1,0 +1,80 @@
+"""When a question asks about, and whether a source was written late enough to tell of it: an article of
+2020 cannot say how things went "since 2021" or what happened "in May 2023"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from qa.index_format import IndexData
+from qa.ingest import MONTHS
+
+_MONTH = "|".join(m[:3] + (r"(?:" + m[3:] + r")?" if len(m) > 3 else "") for m in MONTHS)
+# a year, with the month before it if given ("May 2023", "Aug. 2021", "June 5, 2023")
+_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?)?(?P<year>(?:19|20)\d{{2}})\b", re.I)
+# a year that ends what is asked about ("before 2001", "from 2018 to 2021", "between 2018 and 2021") bounds
+# nothing from below
+_UNTIL = re.compile(r"\b(?:before|until|till|prior\s+to|up\s+to|to|and|through|pre)\W*$", re.I)
+# "since 2021" bounds the sources that may answer; what answers seldom repeats it
+_FROM_ON = re.compile(rf"\s*\b(?:since|after)\s+(?:{_DATE.pattern})", re.I)
+_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
+_newest: dict[Path, str] = {}
+
+
+def asked_from(question: str) -> str:
+    """The earliest time the question asks about, as an ISO date prefix ("2021", "2023-05"), or "" when it
+    names no year that starts what it asks about."""
+    found = [_iso(m) for m in _DATE.finditer(question) if not _UNTIL.search(question[:m.start()])]
+    return min(found, default="")
+
+
+def without_start(text: str) -> str:
+    """`text` without the times it says what is asked about starts from ("since 2021", "after May 2023")."""
+    return _FROM_ON.sub("", text)
+
+
+def source_date(index: IndexData, sentence: int) -> str:
+    """The ISO date of the source a sentence is in; "" when unknown or written some other way ("Spring 2020")."""
+    return _iso_date(index.documents[int(index.spans.sent_doc[sentence])].date)
+
+
+def newest_source(index: IndexData) -> str:
+    """The ISO date of the newest dated source ("" if none is dated); once per build, which never changes."""
+    if index.path not in _newest:
+        _newest[index.path] = max((_iso_date(d.date) for d in index.documents), default="")
+    return _newest[index.path]
+
+
+def chunk_could_tell(index: IndexData, chunk: int, since: str) -> bool:
+    """Whether a chunk may tell of what happened from `since` on (see `could_tell`)."""
+    return _could_tell(_iso_date(index.documents[int(index.spans.chunk_doc[chunk])].date),
+                       index.chunk_text(chunk), since)
+
+
+def could_tell(index: IndexData, sentence: int, since: str) -> bool:
+    """Whether a sentence may tell of what happened from `since` on: its source is undated or not older (at
+    the precision both dates have), or the sentence itself names a year as late (a 2020 article on a
+    withdrawal "by May 2021")."""
+    return _could_tell(source_date(index, sentence), index.sentence_text(sentence), since)
+
+
+def older(written: str, since: str) -> bool:
+    """Whether an ISO date is before `since`, at the precision both have ("2023" is not before "2023-05")."""
+    precision = min(len(written), len(since))
+    return bool(written) and written[:precision] < since[:precision]
+
+
+def _could_tell(written: str, text: str, since: str) -> bool:
+    return not older(written, since) or any(m["year"] >= since[:4] for m in _DATE.finditer(text))
+
+
+def _iso_date(date: str) -> str:
+    found = _ISO_DATE.match(date)
+    return found[0] if found else ""
+
+
+def _iso(found: re.Match) -> str:
+    if not found["month"]:
+        return found["year"]
+    month = next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(found["month"][:3].lower()))
+    return f"{found['year']}-{month:02d}"
