@@ -250,17 +250,16 @@ class LexicalIndex:
             return stem
         # as written and as stemmed: the index holds stems, and a misspelt word may stem like no indexed one
         # ("Ghengis" -> "ghengi", one consonant from "genghi") or lose the letters it shares ("Mujahed" -> "mujah")
-        spellings = list(dict.fromkeys([_fold(word), _fold(stem)]))
-        for folded in spellings:
-            known = self._alike(folded).get(folded)
+        spellings = {folded: self._alike(folded) for folded in (_fold(word), _fold(stem))}
+        for folded, alike in spellings.items():
+            known = alike.get(folded)
             if known:  # the same word with or without accents, however short ("Irán")
                 return known
         # a real word the corpus lacks is no typo ("react"; "culled", a form the word list lacks, is no "called")
         if len(word) < TYPO_MIN_CHARS or _in_dictionary(word) or getAllLemmas(word):
             return stem
         edits = 1 if len(word) < TYPO_LONG_CHARS else 2
-        for folded in spellings:
-            alike = self._alike(folded)
+        for folded, alike in spellings.items():
             match = process.extractOne(folded, alike.keys(), scorer=OSA.distance, score_cutoff=edits)
             if match:
                 return alike[match[0]]
