@@ -19,7 +19,7 @@ from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names
-from qa.periods import asked_from, chunk_could_tell, could_tell, newest_source, without_start
+from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
 from qa.types import Answer
@@ -85,7 +85,7 @@ class Query:
 def prepare(question: str, history: list[dict] | None, index: IndexData) -> Query:
     """The one way a question becomes a retrieval query (the ranker is trained on queries made by it)."""
     last_lead = first_quote(conversation.last_reply(history))
-    if newest_source(index):  # the sources' dates bound what may answer "since 2021": its words need not match
+    if newest_date(index):  # the sources' dates bound what may answer "since 2021": its words need not match
         question = without_start(question).lstrip(" ,") or question
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in

@@ -15,7 +15,7 @@ from qa.ingest import MONTHS
 from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_alone, read_with_before, stems
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
-from qa.periods import newest_source, older
+from qa.periods import newest_date, older
 from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
 
@@ -118,7 +118,7 @@ def _naming_first(index: IndexData, question: str, evidence: list[Evidence]) -> 
 def _not_in_sources(index: IndexData, unknown: list[str], since: str) -> str:
     if unknown:
         return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
-    newest = newest_source(index)
+    newest = newest_date(index)
     if since and older(newest, since):
         return f"{NOT_IN_SOURCES} It asks about {_shown(since)}; the newest source is dated {newest}."
     return NOT_IN_SOURCES

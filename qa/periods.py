@@ -38,7 +38,7 @@ def source_date(index: IndexData, sentence: int) -> str:
     return _iso_date(index.documents[int(index.spans.sent_doc[sentence])].date)
 
 
-def newest_source(index: IndexData) -> str:
+def newest_date(index: IndexData) -> str:
     """The ISO date of the newest dated source ("" if none is dated); once per build, which never changes."""
     if index.path not in _newest:
         _newest[index.path] = max((_iso_date(d.date) for d in index.documents), default="")
