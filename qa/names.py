@@ -12,6 +12,7 @@ from countryinfo import all_countries
 from lemminflect import getAllLemmas
 
 from qa.index_format import IndexData
+from qa.ingest import MONTHS
 from qa.lexical import LETTER_WORD, MONTH_SHORT, is_stop_word, tokenize
 
 POSSESSIVE = re.compile(r"['’]s$")
@@ -19,13 +20,15 @@ _SENTENCE_OPENERS = ".!?:\"“"
 _QUALIFIED = re.compile(r"\s+(?:to|of|in|for)\s+(?:the\s+)?")
 JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # between names of one subject: "Iran and Pakistan"
 _PREFIX = 4  # words spelt alike share at least this many first letters
+# a month before a day or year is a date, not a name
+_DATED = re.compile(rf"{MONTH_SHORT.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)})\b(?=\s*\d)")
 
 
 def is_name(text: str, word: re.Match) -> bool:
     """Whether `word` (a LETTER_WORD match in `text`) is a name: capitalised, no stop word and no month
-    ("Aug 2021"); opening a sentence, only one no dictionary knows ("Kremlin spokesman ...", not "Other
-    words ...")."""
-    if not word[0][:1].isupper() or is_stop_word(word[0]) or MONTH_SHORT.match(text, word.start()):
+    before a day or year ("August 2021", "Aug 2021"); opening a sentence, only one no dictionary knows
+    ("Kremlin spokesman ...", not "Other words ...")."""
+    if not word[0][:1].isupper() or is_stop_word(word[0]) or _DATED.match(text, word.start()):
         return False
     return not _opens_sentence(text, word) or not getAllLemmas(word[0].lower())
 

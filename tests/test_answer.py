@@ -282,6 +282,8 @@ def test_a_misspelt_name_sharing_its_consonants_with_several_words_is_read_as_th
     ("Kremlin spokesman Dmitry Peskov said so.", ["Kremlin", "Dmitry", "Peskov"]),  # an opening no dictionary knows
     ("Other states followed. The Taliban did not.", ["Taliban"]),  # openings and stop words are no names
     ("Iran's foreign minister met ISKP's rivals in intra-Afghan talks.", ["Iran", "ISKP"]),
+    ("What did Tajikistan do in August 2021 and on Sept. 11?", ["Tajikistan"]),  # a month before a number is a date
+    ("Tajikistan hosted the Augusta Forum in March.", ["Tajikistan", "Augusta", "Forum", "March"]),
 ])
 def test_names_are_capitalised_words_that_are_no_stop_words_or_ordinary_sentence_openings(text, names):
     assert name_words(text) == names
