@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.answer_types import SUM_OF_MONEY, holds_answer_type, missing_figure
+from qa.answer_types import ADVICE, ADVICE_ASKED, SUM_OF_MONEY, holds_answer_type, missing_figure
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -169,6 +169,16 @@ def _asks_what_came_next(question: str, own: set[str], names: set[str]) -> bool:
     return bool(_NEXT.search(question)) and not own - _NEXT_WORDS - names
 
 
+def advice(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question asking what someone advises, lead with a sentence in prescriptive words (see
+    `lead_with`) when the best one reports what happened: "What does Sakhi recommend doing about the
+    Taliban?" is not answered by "Pakistan warned the Taliban ..." in her article but by "the best course
+    of action is to provide proof ..."."""
+    if not ADVICE_ASKED.search(asked.question) or ADVICE.search(index.sentence_text(evidence[0].sentence)):
+        return evidence
+    return lead_with(evidence, lambda e: bool(ADVICE.search(index.sentence_text(e.sentence))))
+
+
 def sum_of_money(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
     """For a question asking for a sum of money, lead with a sentence that gives one (see `lead_with`),
     when the best does not ("How much money did the committee raise?": "25 percent of all money it
@@ -244,4 +254,4 @@ def read_with_before(index: IndexData, sentence: int) -> list[str]:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, newest_source, news, own_words, sum_of_money, turned_to)
+    same_holder, newest_source, news, own_words, advice, sum_of_money, turned_to)

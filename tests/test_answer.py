@@ -11,7 +11,7 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import defined_names, holds_answer_type, missing_figure, question_types
+from qa.answer_types import ADVICE, ADVICE_ASKED, defined_names, holds_answer_type, missing_figure, question_types
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
@@ -509,6 +509,19 @@ def test_the_newest_source_leads_only_with_a_sentence_holding_the_question_s_wor
     assert not result.citations[0].quote.startswith("The Taliban consider themselves to be the winning party")
     assert any("these states now believe they have been too accommodating" in c.quote for c in result.citations)
     check_citations(result, index)
+
+
+def test_a_question_asking_for_advice_is_led_by_a_sentence_giving_it(built):
+    """In Sakhi's article, "Pakistan warned the Taliban ..." scores about as high as her advice; asked what
+    she recommends, the prescriptive sentence leads. Asked what happened, it does not."""
+    _, index = built
+    advised = answer("What does Nilofar Sakhi recommend doing about the Taliban?", index_dir=index)
+    assert "the best course of action is to provide proof" in advised.citations[0].quote
+    check_citations(advised, index)
+    assert ADVICE.search(advised.citations[0].quote) and not ADVICE_ASKED.search("Who was the science adviser?")
+    told = answer("What has Pakistan warned the Taliban about?", index_dir=index)
+    assert "Pakistan warned the Taliban about harboring" in told.citations[0].quote
+    assert "best course of action" not in told.citations[0].quote
 
 
 @pytest.mark.parametrize(("question", "since"), [
