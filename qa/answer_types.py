@@ -83,8 +83,6 @@ CAUSAL = re.compile(r"^\W*to \w+|\b(because|since(?!\s+" + _TIME_AFTER_SINCE + r
                     r"(?:stem|stems|stemmed|result|results|resulted|arose|arises) from|"
                     r"(?:caused|triggered|sparked|prompted) by)\b", re.I)
 
-# "Why does that matter?", "Why is it significant?": asks what something shows or means, which a text says
-# with "shows", "means" or "signals" more often than with a cause.
 # "What does Sakhi recommend?", "What should be done about ...?": asks what someone advises, which a text gives
 # in prescriptive words ("the best course of action is to ...", "should", "must")
 _ADVISING = r"recommend\w*|advis(?:e|es|ed|ing)|urg(?:e|es|ed|ing)"
@@ -92,6 +90,8 @@ ADVICE_ASKED = re.compile(rf"^(?!\W*why\b).*\b(?:{_ADVISING}|advocat(?:e|es|ed|i
 ADVICE = re.compile(rf"\b(?:should|must|ought to|needs? to|{_ADVISING}|"
                     r"(?:best|only) (?:course|way|option)|"
                     r"(?:essential|crucial|vital|imperative|necessary) (?:to|that))\b", re.I)
+# "Why does that matter?", "Why is it significant?": asks what something shows or means, which a text says
+# with "shows", "means" or "signals" more often than with a cause.
 _SIGNIFICANCE_ASKED = re.compile(r"\bwhy\b.*\b(?:matters?|mattered|important|significant|notable|relevant)\b", re.I)
 _SIGNIFICANCE = re.compile(r"\b(?:show(?:s|ed|n|ing)?|means?|meant|signal(?:s|led|ed|ing)?|indicat(?:es?|ed|ing)|"
                            r"demonstrat(?:es?|ed|ing)|suggest(?:s|ed|ing)?|reflect(?:s|ed|ing)?|underscor(?:es?|ed|ing)|"
