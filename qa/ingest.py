@@ -244,17 +244,20 @@ def _ends_mid_sentence(para: str) -> bool:
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
-_MONTH_RE = "(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+# a month written out or short, as one group ("August", "Aug.", "Sept")
+MONTH_RE = "(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")  # "2024-04-29", "2023-08", "2020"
 _DATE_PATTERNS = [
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"), lambda m: (m[1], m[2], m[3])),
-    (re.compile(_MONTH_RE + r"\s+(\d{1,2}),?\s+(\d{4})", re.I), lambda m: (m[3], _month(m[1]), m[2])),
-    (re.compile(r"\b(\d{1,2})\s+" + _MONTH_RE + r"\s+(\d{4})", re.I), lambda m: (m[3], _month(m[2]), m[1])),
-    (re.compile(r"\b" + _MONTH_RE + r"\s+(\d{4})\b", re.I), lambda m: (m[2], _month(m[1]), None)),
+    (re.compile(MONTH_RE + r"\s+(\d{1,2}),?\s+(\d{4})", re.I), lambda m: (m[3], month_number(m[1]), m[2])),
+    (re.compile(r"\b(\d{1,2})\s+" + MONTH_RE + r"\s+(\d{4})", re.I), lambda m: (m[3], month_number(m[2]), m[1])),
+    (re.compile(r"\b" + MONTH_RE + r"\s+(\d{4})\b", re.I), lambda m: (m[2], month_number(m[1]), None)),
     (re.compile(r"\b(19[5-9]\d|20\d\d)\b"), lambda m: (m[1], None, None)),
 ]
 
 
-def _month(name: str) -> str:
+def month_number(name: str) -> str:
+    """A month's number, two digits, from its name written out or short ("Sept.": "09")."""
     key = name.lower().rstrip(".")
     number = next(v for k, v in _MONTHS.items() if k.startswith(key[:3]))
     return f"{number:02d}"
@@ -280,7 +283,7 @@ def _normalise_date(value) -> str:
         return value.isoformat()[:10]
     if value is None or value == "":
         return ""
-    if re.fullmatch(r"\d{4}(-\d{2}){0,2}", str(value).strip()):
+    if ISO_DATE.fullmatch(str(value).strip()):
         return str(value).strip()
     return derive_date(str(value)) or str(value)
 

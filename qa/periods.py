@@ -7,17 +7,15 @@ import re
 from pathlib import Path
 
 from qa.index_format import IndexData
-from qa.ingest import MONTHS
+from qa.ingest import ISO_DATE, MONTH_RE, month_number
 
-_MONTH = "|".join(m[:3] + (r"(?:" + m[3:] + r")?" if len(m) > 3 else "") for m in MONTHS)
 # a year, with the month before it if given ("May 2023", "Aug. 2021", "June 5, 2023")
-_DATE = re.compile(rf"\b(?:(?P<month>{_MONTH})\.?\s+(?:\d{{1,2}},?\s+)?)?(?P<year>(?:19|20)\d{{2}})\b", re.I)
+_DATE = re.compile(rf"\b(?:(?P<month>{MONTH_RE})\s+(?:\d{{1,2}},?\s+)?)?(?P<year>(?:19|20)\d{{2}})\b", re.I)
 # a year that ends what is asked about ("before 2001", "from 2018 to 2021", "between 2018 and 2021") bounds
 # nothing from below
 _UNTIL = re.compile(r"\b(?:before|until|till|prior\s+to|up\s+to|to|and|through|pre)\W*$", re.I)
 # "since 2021" bounds the sources that may answer; what answers seldom repeats it
 _FROM_ON = re.compile(rf"\s*\b(?:since|after)\s+(?:{_DATE.pattern})", re.I)
-_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}$")
 _newest: dict[Path, str] = {}
 
 
@@ -69,12 +67,8 @@ def _could_tell(written: str, text: str, since: str) -> bool:
 
 
 def _iso_date(date: str) -> str:
-    found = _ISO_DATE.match(date)
-    return found[0] if found else ""
+    return date if ISO_DATE.fullmatch(date) else ""
 
 
 def _iso(found: re.Match) -> str:
-    if not found["month"]:
-        return found["year"]
-    month = next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(found["month"][:3].lower()))
-    return f"{found['year']}-{month:02d}"
+    return f"{found['year']}-{month_number(found['month'])}" if found["month"] else found["year"]
