@@ -10,7 +10,7 @@ from lemminflect import getAllLemmas
 
 from qa.ingest import MONTHS
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
-from qa.names import POSSESSIVE, has_new_name, name_words
+from qa.names import POSSESSIVE, has_new_name, is_place, name_words, names_new, spelt_alike
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
@@ -199,6 +199,54 @@ def holds_answer_type(text: str, question: str) -> bool:
 
 SUM_OF_MONEY, FIGURE = "sum of money", "figure"  # what `missing_figure` finds missing
 
+# "When did the talks resume?" is answered by a date, an age or a time ("3.5 billion years ago", "during the
+# Roman Empire"). Only a "when" on what happened: "When do treaties apply?" asks on what condition, which a
+# clause gives ("as soon as they enter into force").
+_WHEN_DID = re.compile(r"^\W*when\s+(?:did|was|were|has|have|had)\b", re.I)
+_TIME = re.compile(r"\b(?:ago|years?|decades?|centur(?:y|ies)|era|reign|dynasty|war|during)\b", re.I)
+# A name asked for: who holds a post ("Who is the Taliban's minister of water?", "What is the name of its
+# envoy?", "Which Saudi diplomats ...?"), which organisation or work ("Which Chinese company ...?") or which place
+# ("Which city ...?"). Not "Which articles state that ...": a verb.
+_ROLES = (r"(?:leaders?|(?:prime )?ministers?|presidents?|spokes(?:man|men|woman|women|person|people)|officials?|"
+          r"envoys?|ambassadors?|diplomats?|commanders?|chiefs?|heads?|founders?|kings?|queens?|emperors?|generals?|"
+          r"governors?|mayors?|secretar(?:y|ies)|chair(?:man|men|woman|person)?|directors?|representatives?|"
+          r"negotiators?|delegates?|advis[eo]rs?|authors?|writers?|inventors?|architects?|composers?|painters?|"
+          r"players?|coach(?:es)?|captains?|ceos?|owners?|successors?|predecessors?|deput(?:y|ies)|emirs?|"
+          r"clerics?|militants?|fighters?|members?|people|persons?|m[ae]n|wom[ae]n)")
+_BODIES = (r"(?:compan(?:y|ies)|firms?|corporations?|dams?|rivers?|lakes?|organi[sz]ations?|groups?|part(?:y|ies)|"
+           r"newspapers?|agenc(?:y|ies)|outlets?|channels?|universit(?:y|ies)|teams?|clubs?|airlines?|banks?|"
+           r"treat(?:y|ies)|operations?|movements?|militias?|networks?|factions?|alliances?|ships?|brands?|"
+           r"institutions?|ministr(?:y|ies)|departments?|pipelines?|projects?|programm?e?s?)")
+_PLACES = r"(?:countr(?:y|ies)|cit(?:y|ies)|towns?|villages?|provinces?|regions?|districts?|states?|nations?|capitals?)"
+_NAME_ASKED = re.compile(rf"^\W*(?:who\s+(?:is|was|are|were|became|becomes|will be|has been|had been)\s+"
+                         rf"(?:the\s+)?(?:[\w’'-]+\s+){{0,4}}?{_ROLES}\b|"
+                         rf"what\s+(?:is|was|are|were)\s+the\s+names?\s+of\s+(?:the\s+)?(?:[\w’'-]+\s+){{0,4}}?"
+                         rf"{_ROLES}\b|"
+                         rf"which\s+(?P<which>(?:[\w’'-]+\s+){{0,2}}?)(?:(?P<role>{_ROLES})|(?P<body>{_BODIES})|"
+                         rf"(?P<place>{_PLACES}))\b(?!\s+that\b))", re.I)
+# What someone said, asked for ("What did China say about the attack?"): the speaker is the few words between
+# the auxiliary and the verb, not a noun's determiner ("What did the war leave the state of ...?").
+_SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\s+"
+                           r"(?P<speaker>(?:[\w’'-]+\s+){0,5}?[\w’'-]+)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bits)"
+                           r"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:say|said|tell|told|claim|claimed|announce|announced|"
+                           r"state|stated|declare|declared|warn|warned|argue|argued|promise|promised|pledge|pledged|"
+                           r"report|reported|comment|mention|write|wrote|respond|reply)\b", re.I)
+_SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es?|ed|ing|ements?)|"
+                     r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report\w*|comment\w*|mention\w*|wr[io]te|"
+                     r"writ(?:es|ten|ing)|remark\w*|not(?:e|es|ed)|add(?:s|ed)|insist\w*|stress\w*|emphasi[sz]\w*|"
+                     r"condemn\w*|critici[sz]\w*|slam\w*|denounc\w*|den(?:y|ies|ied)|call(?:s|ed)|urg(?:e|es|ed)|"
+                     r"assert\w*|express\w*|indicat\w*|according|describ\w*|believ\w*|hold|holds|ask(?:s|ed)|"
+                     r"repl\w*|respon\w*|acknowledg\w*|admit\w*|confirm\w*|suggest\w*|explain\w*|propos\w*|"
+                     r"recommend\w*|proclaim\w*|assur\w*|vow\w*|threaten\w*)\b", re.I)
+# "he said", "it has warned", "their statement": whoever the sentence before names may speak
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their)\b", re.I)
+_SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 5  # words: "Peskov ... said", "..., said Peskov", "remarks by the minister"
+_PRONOUN_BEFORE = 3
+# after which the speaker may follow: "..., said Peskov", "according to the UN", "remarks by the minister"
+_SPEAKER_NEXT = frozenset(["say", "says", "said", "added", "wrote", "told", "asked"])
+_BY = re.compile(r"\s*(?:by|to|of)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?]\s")
+
 
 def missing_figure(text: str, question: str) -> str:
     """What the question asks for that `text` does not give: "sum of money" for a cost or price ("How
@@ -215,3 +263,54 @@ def missing_figure(text: str, question: str) -> str:
     text = _DURATION.sub(lambda m: m[0] if asked.intersection(tokenize(m[1])) else " ", _YEAR.sub(" ", text))
     text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", text)
     return "" if _QUANTITY.search(text) else FIGURE
+
+
+def unanswered(text: str, question: str) -> str:
+    """What the question asks for that `text` does not give, as "give no figure", "give no date", "name no
+    one" or "report nothing China said"; "" when it gives it or asks for none of these."""
+    missing = missing_figure(text, question)
+    if missing:
+        return f"give no {missing}"
+    if _WHEN_DID.search(question) and not (_HAS_DATE.search(text) or _TIME.search(text)):
+        return "give no date"
+    if not _gives_name_asked(text, question):
+        return "give no name"
+    speech = _SPEECH_ASKED.search(question)
+    if speech and not _reports_speech_of(text, speech["speaker"]):
+        return f"report nothing {speech['speaker']} said"
+    return ""
+
+
+def _gives_name_asked(text: str, question: str) -> bool:
+    """Whether `text` gives the name the question asks for (`_NAME_ASKED`): a place's for a place; an
+    organisation may be an acronym ("ISKP"), a person not; "Which diplomats ...?" may be answered by a
+    nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?" or "Who is the envoy?"."""
+    asked = _NAME_ASKED.search(question)
+    if not asked:
+        return True
+    if asked["place"]:
+        return names_new(text, question, places=True, acronyms=True)
+    if asked["body"]:
+        return names_new(text, question, places=False, acronyms=True)
+    nationality = asked["role"] is not None and not is_place(asked["which"])
+    return names_new(text, question, places=nationality, acronyms=False)
+
+
+def _reports_speech_of(text: str, speaker: str) -> bool:
+    """Whether `text` reports what `speaker` said: a word of saying ("said", "warned", a quotation mark) with
+    the speaker, or a pronoun for them, a few words before or after it in its sentence."""
+    stems = [t for t in tokenize(speaker) if len(t) > 2]
+    if not stems:
+        return True
+
+    def names_speaker(words: list[str]) -> bool:
+        return any(spelt_alike(s, t) for s in stems for t in tokenize(" ".join(words)))
+
+    for cue in _SPEECH.finditer(text):
+        before = _SENTENCE_END.split(text[:cue.start()])[-1].split()[-_SPEAKER_BEFORE:]
+        rest = _SENTENCE_END.split(text[cue.end():])[0]
+        inverted = cue[0].lower() in _SPEAKER_NEXT or _BY.match(rest)
+        if (names_speaker(before) or _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))
+                or inverted and names_speaker(rest.split()[:_SPEAKER_AFTER])):
+            return True
+    return False

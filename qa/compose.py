@@ -8,7 +8,7 @@ from itertools import islice
 
 import numpy as np
 
-from qa.answer_types import missing_figure
+from qa.answer_types import unanswered
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
@@ -61,9 +61,10 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                      stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
-    missing = missing_figure(citations[0].quote, question)
+    missing = unanswered(citations[0].quote, question)
     if missing:
-        return _abstain(index, question, evidence, f"{NOT_IN_SOURCES} The passages nearest to it give no {missing}.")
+        return _abstain(index, question, evidence,
+                        f"{NOT_IN_SOURCES} The passages nearest to it {escape_markdown(missing)}.")
     unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
     if unmentioned:
         return _abstain(index, question, _naming_first(index, question, evidence),

@@ -24,6 +24,9 @@ _PREFIX = 4  # words spelt alike share at least this many first letters
 _DATED = re.compile(rf"{MONTH_SHORT.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)})\b(?=\s*\d)")
 
 
+_PART_OF_NAME = re.compile(r"\b[A-Z][\w’'-]*\s+of\s+(?:the\s+)?$")  # before "America" of "Voice of America"
+
+
 def is_name(text: str, word: re.Match) -> bool:
     """Whether `word` (a LETTER_WORD match in `text`) is a name: capitalised, no stop word and no month
     before a day or year ("August 2021", "Aug 2021"); opening a sentence, only one no dictionary knows
@@ -108,6 +111,42 @@ def _country_names() -> frozenset[str]:
 def is_country(name: str) -> bool:
     """Whether `name` is a country's name or a usual spelling of it ("Iran", "US", "Russian Federation")."""
     return name.lower() in _country_names()
+
+
+@lru_cache(maxsize=1)
+def _place_stems() -> frozenset[str]:
+    """Stems of the words of countries' names, capitals and nationalities ("saudi", "kabul", "afghan")."""
+    stems: set[str] = set()
+    for country in all_countries():
+        info = country.info()
+        names = [country.name(), str(country.capital()), info.get("demonym") or "", *(info.get("altSpellings") or [])]
+        for name in names:
+            if name.isascii():
+                stems.update(tokenize(name))
+    return frozenset(stems)
+
+
+def is_place(text: str) -> bool:
+    """Whether `text` has a word of a country's name, a capital or a nationality ("Saudi", "Central Asian")."""
+    return bool(_place_stems().intersection(tokenize(text)))
+
+
+def names_new(text: str, question: str, *, places: bool, acronyms: bool) -> bool:
+    """Whether `text` has a name the question lacks: not a lone capitalised word opening a sentence, nor,
+    unless they count, a country or people only ("Iran", "Saudi"; not "Voice of America") or an acronym
+    ("ISKP")."""
+    asked = set(tokenize(question))
+    for run in name_runs(text):
+        stems = tokenize(" ".join(POSSESSIVE.sub("", w[0]) for w in run))
+        if not stems or set(stems) <= asked:
+            continue
+        if not places and set(stems) <= _place_stems() and not _PART_OF_NAME.search(text, 0, run[0].start()):
+            continue
+        acronym = run[0][0].isupper()
+        if len(run) == 1 and (not acronyms if acronym else _opens_sentence(text, run[0])):
+            continue
+        return True
+    return False
 
 
 def has_new_name(text: str, question: str) -> bool:

@@ -11,7 +11,15 @@ from conftest import copy_corpus, run_cli
 
 from qa import Answer, Settings, answer, build_index
 from qa.abbreviations import Glossary, spell_out
-from qa.answer_types import ADVICE, ADVICE_ASKED, defined_names, holds_answer_type, missing_figure, question_types
+from qa.answer_types import (
+    ADVICE,
+    ADVICE_ASKED,
+    defined_names,
+    holds_answer_type,
+    missing_figure,
+    question_types,
+    unanswered,
+)
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
@@ -212,6 +220,55 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     assert not answer("How many soldiers does Uzbekistan keep on the Afghan border?", index_dir=index).grounded
     result = answer("How many people were killed in the Crocus City attack?", index_dir=index)
     assert result.grounded and "143" in result.citations[0].quote
+
+
+@pytest.mark.parametrize(("question", "text", "lacks"), [
+    # "when" on what happened: a date, an age or a time answers it
+    ("When did the talks resume?", "The talks resumed in June 2019.", ""),
+    ("When did oxygen appear?", "It appeared about 3.5 billion years ago.", ""),
+    ("When was the protest held?", "Protests took place during the Roman Empire.", ""),
+    ("When did Umar arrive in Afghanistan?", "After all, the Taliban hosted Al-Qaeda while it talked.", "give no date"),
+    ("When do treaties apply?", "Treaties apply as soon as they enter into force.", ""),  # a condition: a clause
+    # who holds a post: a name answers it; for "which", a nationality may
+    ("Who is the Taliban's minister of water?", "The minister Abdul Latif Mansoor visited Iran.", ""),
+    ("Who is the Taliban's minister of water?", "Despite efforts, Water security matters to Iran.", "give no name"),
+    ("What is the name of its envoy to China?", "China accepted an envoy from the group.", "give no name"),
+    ("Which diplomats left Kabul?", "Even Saudi diplomats left Kabul.", ""),
+    ("Which Saudi diplomats left Kabul?", "Even Saudi diplomats left Kabul.", "give no name"),
+    ("Which officials met the delegation?", "ISKP attacked the delegation.", "give no name"),  # an acronym: a group
+    ("Which group attacked the delegation?", "ISKP attacked the delegation.", ""),
+    ("Which Chinese company owned the hotel?", "A hotel owned by Chinese executives was attacked.", "give no name"),
+    ("Which news outlet reported it?", "Voice of America reported it.", ""),
+    ("Which city hosted the talks?", "The talks were held in Moscow.", ""),
+    ("Which articles state that states may act?", "Articles 106 and 107 provide that states may act.", ""),
+    ("Who carried out the attack?", "The attack was claimed by the group.", ""),  # a group may answer "who"
+    # what someone said: a word of saying with the speaker, or a pronoun for them, next to it
+    ("What did the Kremlin spokesman say?", "Kremlin spokesman Dmitry Peskov said Russia talks to them.", ""),
+    ("What did Peskov say?", "“We talk to them,” said Peskov.", ""),
+    ("What did Iran's foreign minister say?", "It shows in the remarks by the Iranian foreign minister.", ""),
+    ("What did Peskov say?", "He added that Russia talks to them.", ""),
+    ("What did the Taliban say about Samarkand?", "In Samarkand, several nations expressed concern.",
+     "report nothing the Taliban said"),
+    ("What did China say about the attack?", "A hotel owned by Chinese business executives was attacked.",
+     "report nothing China said"),
+    ("What did the war leave the state of its economy in?", "The war left it in ruins.", ""),  # "state": a noun
+    ("How many trucks were seized?", "The trucks were seized.", "give no figure"),
+])
+def test_what_a_question_asks_for_must_be_in_the_lead_quote(question, text, lacks):
+    assert unanswered(text, question) == lacks
+
+
+def test_a_question_whose_nearest_passage_lacks_what_it_asks_for_is_refused(built):
+    """The corpus tells of the attack on the Chinese-frequented hotel, and of envoys, but not what China said
+    of the attack or who the envoy is: the nearest passages are offered, not quoted as the answer."""
+    _, index = built
+    result = answer("What did China say about the attack on the hotel in Kabul?", index_dir=index)
+    assert result.grounded is False and result.citations == [] and result.related
+    assert "report nothing China said" in result.answer
+    result = answer("What is the name of the Taliban's envoy to China?", index_dir=index)
+    assert result.grounded is False and "give no name" in result.answer
+    result = answer("What did the Kremlin spokesman say about contacts with the Taliban?", index_dir=index)
+    assert result.grounded and "Peskov said" in result.citations[0].quote
 
 
 def test_a_price_question_is_answered_only_with_a_sum_of_money(built):
