@@ -237,14 +237,16 @@ _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w
                      r"condemn\w*|critici[sz]\w*|slam\w*|denounc\w*|den(?:y|ies|ied)|call(?:s|ed)|urg(?:e|es|ed)|"
                      r"assert\w*|express\w*|indicat\w*|according|describ\w*|believ\w*|hold|holds|ask(?:s|ed)|"
                      r"repl\w*|respon\w*|acknowledg\w*|admit\w*|confirm\w*|suggest\w*|explain\w*|propos\w*|"
-                     r"recommend\w*|proclaim\w*|assur\w*|vow\w*|threaten\w*)\b", re.I)
+                     r"recommend\w*|proclaim\w*|assur\w*|vow\w*|threaten\w*|demonstrat\w*|show(?:s|ed|n)?|"
+                     r"reveal\w*|find(?:s|ings?)?|found|conclud\w*|observ\w*)\b", re.I)
 # "he said", "it has warned", "their statement": whoever the sentence before names may speak
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their)\b", re.I)
-_SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 5  # words: "Peskov ... said", "..., said Peskov", "remarks by the minister"
+_SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 8  # words: "Peskov ... said", "..., said Peskov", "a report in May by the UN"
 _PRONOUN_BEFORE = 3
-# after which the speaker may follow: "..., said Peskov", "according to the UN", "remarks by the minister"
+# after which the speaker may follow: "..., said Peskov", "according to the UN", "remarks of the minister"; or
+# after "by": "a report in June 2023 by a United Nations team"
 _SPEAKER_NEXT = frozenset(["say", "says", "said", "added", "wrote", "told", "asked"])
-_BY = re.compile(r"\s*(?:by|to|of)\b", re.I)
+_TO_OF = re.compile(r"\s*(?:to|of)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
 
@@ -307,10 +309,14 @@ def _reports_speech_of(text: str, speaker: str) -> bool:
         return any(spelt_alike(s, t) for s in stems for t in tokenize(" ".join(words)))
 
     for cue in _SPEECH.finditer(text):
-        before = _SENTENCE_END.split(text[:cue.start()])[-1].split()[-_SPEAKER_BEFORE:]
+        opening = _SENTENCE_END.split(text[:cue.start()])[-1]
+        if cue[0][:1].isupper() and opening.strip():
+            continue  # part of a name: "the US State Department", "Voice of America Reports"
+        before = opening.split()[-_SPEAKER_BEFORE:]
         rest = _SENTENCE_END.split(text[cue.end():])[0]
-        inverted = cue[0].lower() in _SPEAKER_NEXT or _BY.match(rest)
-        if (names_speaker(before) or _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))
-                or inverted and names_speaker(rest.split()[:_SPEAKER_AFTER])):
+        after = rest.split()[:_SPEAKER_AFTER]
+        if not (cue[0].lower() in _SPEAKER_NEXT or _TO_OF.match(rest)):
+            after = after[after.index("by") + 1:] if "by" in after else []
+        if names_speaker(before) or _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:])) or names_speaker(after):
             return True
     return False
