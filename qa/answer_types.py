@@ -277,10 +277,16 @@ def unanswered(text: str, question: str) -> str:
         return "give no date"
     if not _gives_name_asked(text, question):
         return "give no name"
-    speech = _SPEECH_ASKED.search(question)
-    if speech and not _reports_speech_of(text, speech["speaker"]):
-        return f"report nothing {speech['speaker']} said"
+    speaker = asked_speaker(question)
+    if speaker and not reports_speech_of(text, speaker):
+        return f"report nothing {speaker} said"
     return ""
+
+
+def asked_speaker(question: str) -> str:
+    """Whose words the question asks for ("What did China say about ...?": "China"), else ""."""
+    asked = _SPEECH_ASKED.search(question)
+    return asked["speaker"] if asked else ""
 
 
 def _gives_name_asked(text: str, question: str) -> bool:
@@ -298,9 +304,11 @@ def _gives_name_asked(text: str, question: str) -> bool:
     return names_new(text, question, places=nationality, acronyms=False)
 
 
-def _reports_speech_of(text: str, speaker: str) -> bool:
+def reports_speech_of(text: str, speaker: str) -> bool:
     """Whether `text` reports what `speaker` said: a word of saying ("said", "warned", a quotation mark) with
-    the speaker, or a pronoun for them, a few words before or after it in its sentence."""
+    the speaker a few words before or after it in its sentence, or a pronoun before it that can only be
+    theirs (no one spoke earlier in the text: "Peskov said ... He added ..." is no word of the Taliban's).
+    A quotation mark after a word of saying in its sentence quotes whoever that is."""
     stems = [t for t in tokenize(speaker) if len(t) > 2]
     if not stems:
         return True
@@ -308,15 +316,20 @@ def _reports_speech_of(text: str, speaker: str) -> bool:
     def names_speaker(words: list[str]) -> bool:
         return any(spelt_alike(s, t) for s in stems for t in tokenize(" ".join(words)))
 
+    spoken = False  # whether someone spoke earlier in the text
     for cue in _SPEECH.finditer(text):
         opening = _SENTENCE_END.split(text[:cue.start()])[-1]
         if cue[0][:1].isupper() and opening.strip():
             continue  # part of a name: "the US State Department", "Voice of America Reports"
+        if cue[0] in "“\"" and _SPEECH.search(opening.replace("“", " ").replace('"', " ")):
+            continue
         before = opening.split()[-_SPEAKER_BEFORE:]
         rest = _SENTENCE_END.split(text[cue.end():])[0]
         after = rest.split()[:_SPEAKER_AFTER]
         if not (cue[0].lower() in _SPEAKER_NEXT or _TO_OF.match(rest)):
             after = after[after.index("by") + 1:] if "by" in after else []
-        if names_speaker(before) or _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:])) or names_speaker(after):
+        if (names_speaker(before) or names_speaker(after)
+                or not spoken and _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))):
             return True
+        spoken = True
     return False

@@ -8,7 +8,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.answer_types import ADVICE, ADVICE_ASKED, SUM_OF_MONEY, holds_answer_type, missing_figure
+from qa.answer_types import (
+    ADVICE,
+    ADVICE_ASKED,
+    SUM_OF_MONEY,
+    asked_speaker,
+    holds_answer_type,
+    missing_figure,
+    reports_speech_of,
+)
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -179,6 +187,25 @@ def advice(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evi
     return lead_with(evidence, lambda e: bool(ADVICE.search(index.sentence_text(e.sentence))))
 
 
+def speaker(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question asking what someone said, lead with a sentence reporting their words (read with the
+    sentence before it: "He added ..."), scoring RELATIVE_KEEP of the best one and holding MIN_OVERLAP of
+    the question's words, when the best does not: "What did the Taliban say about it?" after Russia's
+    delisting is not answered by "Kremlin spokesman Dmitry Peskov said ..." but by "Taliban spokesman
+    Zabihullah Mujahid said the step ..."."""
+    who = asked_speaker(asked.question)
+
+    def says(e: Evidence) -> bool:
+        before = index.sentence_text(e.sentence - 1) if index.same_paragraph(e.sentence - 1, e.sentence) else ""
+        return reports_speech_of(f"{before} {index.sentence_text(e.sentence)}", who)
+
+    if not who or says(evidence[0]):
+        return evidence
+    overlap = Overlap(index, asked.words)
+    return lead_with(evidence, lambda e: says(e) and holds_question_words(read_with_before(index, e.sentence), overlap),
+                     keep=RELATIVE_KEEP)
+
+
 def sum_of_money(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
     """For a question asking for a sum of money, lead with a sentence that gives one (see `lead_with`),
     when the best does not ("How much money did the committee raise?": "25 percent of all money it
@@ -254,4 +281,4 @@ def read_with_before(index: IndexData, sentence: int) -> list[str]:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, newest_source, news, own_words, advice, sum_of_money, turned_to)
+    same_holder, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)

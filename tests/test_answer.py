@@ -271,6 +271,16 @@ def test_a_question_whose_nearest_passage_lacks_what_it_asks_for_is_refused(buil
     assert result.grounded and "Peskov said" in result.citations[0].quote
 
 
+def test_what_someone_said_is_led_by_their_words(built):
+    """After Russia's delisting, what the Taliban said is best matched by the Kremlin spokesman's words about
+    the Taliban; the Taliban spokesman's, scoring less, lead."""
+    _, index = built
+    question = "Why did Russia delist the Taliban?"
+    history = exchange(question, answer(question, index_dir=index).answer)
+    result = answer("What did the Taliban say about it?", history, index_dir=index)
+    assert result.grounded and "Taliban spokesman Zabihullah Mujahid said" in result.citations[0].quote
+
+
 def test_a_price_question_is_answered_only_with_a_sum_of_money(built):
     """The corpus gives one sum, what the war cost the US; a figure of another kind answers no price."""
     _, index = built
