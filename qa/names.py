@@ -115,19 +115,21 @@ def is_country(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _place_stems() -> frozenset[str]:
-    """Stems of the words of countries' names, capitals and nationalities ("saudi", "kabul", "afghan")."""
+    """Stems of countries' names, capitals and nationalities ("china", "kabul", "afghan"), and of the words of
+    longer ones that are no ordinary words ("saudi" of "Saudi Arabia", not "united" of "United States":
+    "United Nations" is no country)."""
     stems: set[str] = set()
     for country in all_countries():
         info = country.info()
         names = [country.name(), str(country.capital()), info.get("demonym") or "", *(info.get("altSpellings") or [])]
         for name in names:
-            if name.isascii():
-                stems.update(tokenize(name))
+            words = LETTER_WORD.findall(name) if name.isascii() else []
+            stems.update(tokenize(" ".join(w for w in words if len(words) == 1 or not getAllLemmas(w.lower()))))
     return frozenset(stems)
 
 
 def is_place(text: str) -> bool:
-    """Whether `text` has a word of a country's name, a capital or a nationality ("Saudi", "Central Asian")."""
+    """Whether `text` has a word of a country's name, a capital or a nationality ("Saudi", "Iranian")."""
     return bool(_place_stems().intersection(tokenize(text)))
 
 

@@ -239,6 +239,7 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("Which group attacked the delegation?", "ISKP attacked the delegation.", ""),
     ("Which Chinese company owned the hotel?", "A hotel owned by Chinese executives was attacked.", "give no name"),
     ("Which news outlet reported it?", "Voice of America reported it.", ""),
+    ("Which organisation's monitors reported it?", "A report by a United Nations team showed it.", ""),  # no country
     ("Which city hosted the talks?", "The talks were held in Moscow.", ""),
     ("Which articles state that states may act?", "Articles 106 and 107 provide that states may act.", ""),
     ("Who carried out the attack?", "The attack was claimed by the group.", ""),  # a group may answer "who"
