@@ -10,7 +10,7 @@ from lemminflect import getAllLemmas
 
 from qa.ingest import MONTHS
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
-from qa.names import POSSESSIVE, has_new_name, is_place, name_words, names_new, spelt_alike
+from qa.names import POSSESSIVE, has_new_name, name_words, names_new, spelt_alike
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
@@ -292,7 +292,8 @@ def asked_speaker(question: str) -> str:
 def _gives_name_asked(text: str, question: str) -> bool:
     """Whether `text` gives the name the question asks for (`_NAME_ASKED`): a place's for a place; an
     organisation may be an acronym ("ISKP"), a person not; "Which diplomats ...?" may be answered by a
-    nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?" or "Who is the envoy?"."""
+    nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?", "Which Taliban official ...?" or "Who
+    is the envoy?"."""
     asked = _NAME_ASKED.search(question)
     if not asked:
         return True
@@ -300,7 +301,7 @@ def _gives_name_asked(text: str, question: str) -> bool:
         return names_new(text, question, places=True, acronyms=True)
     if asked["body"]:
         return names_new(text, question, places=False, acronyms=True)
-    nationality = asked["role"] is not None and not is_place(asked["which"])
+    nationality = asked["role"] is not None and not name_words(asked["which"])
     return names_new(text, question, places=nationality, acronyms=False)
 
 

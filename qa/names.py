@@ -128,11 +128,6 @@ def _place_stems() -> frozenset[str]:
     return frozenset(stems)
 
 
-def is_place(text: str) -> bool:
-    """Whether `text` has a word of a country's name, a capital or a nationality ("Saudi", "Iranian")."""
-    return bool(_place_stems().intersection(tokenize(text)))
-
-
 def names_new(text: str, question: str, *, places: bool, acronyms: bool) -> bool:
     """Whether `text` has a name the question lacks: not a lone capitalised word opening a sentence, nor,
     unless they count, a country or people only ("Iran", "Saudi"; not "Voice of America") or an acronym

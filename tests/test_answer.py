@@ -236,6 +236,7 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("Which diplomats left Kabul?", "Even Saudi diplomats left Kabul.", ""),
     ("Which Saudi diplomats left Kabul?", "Even Saudi diplomats left Kabul.", "give no name"),
     ("Which officials met the delegation?", "ISKP attacked the delegation.", "give no name"),  # an acronym: a group
+    ("Which Taliban official met them?", "Officials in Tehran met them.", "give no name"),  # already a nationality
     ("Which group attacked the delegation?", "ISKP attacked the delegation.", ""),
     ("Which Chinese company owned the hotel?", "A hotel owned by Chinese executives was attacked.", "give no name"),
     ("Which news outlet reported it?", "Voice of America reported it.", ""),
