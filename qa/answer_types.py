@@ -268,8 +268,8 @@ def missing_figure(text: str, question: str) -> str:
 
 
 def unanswered(text: str, question: str) -> str:
-    """What the question asks for that `text` does not give, as "give no figure", "give no date", "name no
-    one" or "report nothing China said"; "" when it gives it or asks for none of these."""
+    """What the question asks for that `text` does not give, as "give no figure", "give no date", "give no
+    name" or "report nothing China said"; "" when it gives it or asks for none of these."""
     missing = missing_figure(text, question)
     if missing:
         return f"give no {missing}"

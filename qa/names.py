@@ -22,8 +22,6 @@ JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # between names of 
 _PREFIX = 4  # words spelt alike share at least this many first letters
 # a month before a day or year is a date, not a name
 _DATED = re.compile(rf"{MONTH_SHORT.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)})\b(?=\s*\d)")
-
-
 _PART_OF_NAME = re.compile(r"\b[A-Z][\w’'-]*\s+of\s+(?:the\s+)?$")  # before "America" of "Voice of America"
 
 
