@@ -24,19 +24,45 @@ class Span:
     end: int
 
 
+_SENTENCE_ENDS = tuple(".!?:;\"”’)]")
+_BLOCK_MARKS = tuple("#*->|")  # a heading, list item, quotation or table row stands on its own line
+
+
+def _runs_on(line: str, following: str) -> bool:
+    """Whether `line` runs on into the `following` one, as in a hard-wrapped text file: it ends mid-sentence,
+    on a lower-case word or a comma ("... reported a record" / "number of ..."), or the next line opens
+    lower-case. A heading ("Russia and the Taliban") or a byline does not."""
+    end, after = line.strip(), following.strip()
+    if not end or not after or end.endswith(_SENTENCE_ENDS) or end.startswith(_BLOCK_MARKS) \
+            or after.startswith(_BLOCK_MARKS):
+        return False
+    last = end.split()[-1]
+    return last[:1].islower() or last.endswith(",") or after[:1].islower()
+
+
+def _unwrapped(text: str) -> str:
+    """`text` with each line break inside a run-on sentence read as a space: the same length, so offsets
+    stay those of `text`."""
+    lines = text.split("\n")
+    breaks = [" " if _runs_on(line, following) else "\n" for line, following in zip(lines, lines[1:])]
+    return "".join(line + sep for line, sep in zip(lines, [*breaks, ""]))
+
+
 def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of `text`: each line (paragraph or heading) split with pysbd, whitespace trimmed."""
+    """Sentence spans of `text`: each paragraph or heading split with pysbd, whitespace trimmed. A line that
+    runs on into the next is read as one with it (`_runs_on`), a sentence then spanning the line break."""
     spans: list[Span] = []
-    for line in re.finditer(r"[^\n]+", text):
+    flat = _unwrapped(text)
+    for line in re.finditer(r"[^\n]+", flat):
         cursor = line.start()
         for sentence in _segmenter.segment(line.group()):
             piece = sentence.strip()
             if not piece:
                 continue
-            start = text.find(piece, cursor, line.end())
+            start = flat.find(piece, cursor, line.end())
             if start < 0:  # pysbd normalised something; fall back to the whole remainder
-                start, piece = cursor, text[cursor:line.end()].strip()
-                start = text.find(piece, cursor) if piece else cursor
+                start, piece = cursor, flat[cursor:line.end()].strip()
+                start = flat.find(piece, cursor) if piece else cursor
             spans.append(Span(start, start + len(piece)))
             cursor = start + len(piece)
             if cursor >= line.end():

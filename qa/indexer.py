@@ -88,7 +88,7 @@ def chunker_settings(settings: Settings) -> dict:
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "separators": SEPARATORS,
         "cleaning_version": CLEANING_VERSION,
-        "splitter": "langchain RecursiveCharacterTextSplitter + pysbd sentences",
+        "splitter": "langchain RecursiveCharacterTextSplitter + pysbd sentences, run-on lines joined",
     }
 
 

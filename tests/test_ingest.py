@@ -161,6 +161,24 @@ def test_sentence_spans_are_exact():
     assert "Moscow moved quickly." in texts
 
 
+def test_a_hard_wrapped_sentence_is_one_sentence_and_a_heading_stays_apart(tmp_path):
+    """A plain-text file wrapped at a fixed width breaks sentences across lines: each is still one sentence,
+    quoted with its line breaks; a heading, a byline, a list item or a finished line stays apart."""
+    (tmp_path / "wrapped.txt").write_text(
+        "Russia and the Taliban\n"
+        "Michael Hughes\n"
+        "The customs post on the Wakhan corridor reported a record\n"
+        "number of caravans in 2024, carrying salt,\n"
+        "Wool and lapis to the border. Officials said so.\n"
+        "- salt\n"
+        "- wool\n")
+    doc = load_document(tmp_path / "wrapped.txt", tmp_path)
+    texts = [doc.text[s.start:s.end] for s in split_sentences(doc.text)]
+    assert texts == ["Russia and the Taliban", "Michael Hughes",
+                     "The customs post on the Wakhan corridor reported a record\nnumber of caravans in 2024, "
+                     "carrying salt,\nWool and lapis to the border.", "Officials said so.", "- salt", "- wool"]
+
+
 def test_find_sources_skips_readme_and_hidden(tmp_path: Path):
     for name in ("README.md", ".hidden.md", "a.md", "b.pdf", "c.docx"):
         (tmp_path / name).write_text("x")
