@@ -283,6 +283,11 @@ def unanswered(text: str, question: str) -> str:
     return ""
 
 
+def asks_when(question: str) -> bool:
+    """Whether the question asks when something happened ("When did ...?", "When was he born?")."""
+    return bool(_WHEN_DID.search(question))
+
+
 def asked_speaker(question: str) -> str:
     """Whose words the question asks for ("What did China say about ...?": "China"), else ""."""
     asked = _SPEECH_ASKED.search(question)

@@ -12,7 +12,17 @@ from qa.answer_types import unanswered
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
-from qa.lead import RELATIVE_KEEP, Asked, holds_question_words, names_one, order, read_alone, read_with_before, stems
+from qa.lead import (
+    RELATIVE_KEEP,
+    Asked,
+    dated_elsewhere,
+    holds_question_words,
+    names_one,
+    order,
+    read_alone,
+    read_with_before,
+    stems,
+)
 from qa.lexical import tokenize
 from qa.names import unmentioned_names
 from qa.periods import newest_date, older
@@ -61,7 +71,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                      stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
-    missing = unanswered(citations[0].quote, question)
+    lead = citations[0].quote
+    missing = unanswered(lead, question) or ("give no date" if dated_elsewhere(index, asked, lead) else "")
     if missing:
         return _abstain(index, question, evidence,
                         f"{NOT_IN_SOURCES} The passages nearest to it {escape_markdown(missing)}.")

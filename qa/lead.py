@@ -13,6 +13,7 @@ from qa.answer_types import (
     ADVICE_ASKED,
     SUM_OF_MONEY,
     asked_speaker,
+    asks_when,
     holds_answer_type,
     missing_figure,
     reports_speech_of,
@@ -145,6 +146,16 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
                                           and holds_question_words(read_with_before(index, e.sentence), overlap))
                      or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
+
+
+def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
+    """Whether a follow-up asks when something happened and the lead quote holds none of the words it brings:
+    "When was he born?" after "Who is Zabihullah Mujahid?" is not answered by the date of Russia's delisting,
+    which the earlier turn's words found."""
+    if not asked.last_lead or not asks_when(asked.question):
+        return False
+    own, names = _brought(index, asked.question)
+    return bool(own - names) and not (own - names) & set(tokenize(quote))
 
 
 def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:

@@ -273,6 +273,20 @@ def test_a_question_whose_nearest_passage_lacks_what_it_asks_for_is_refused(buil
     assert result.grounded and "Peskov said" in result.citations[0].quote
 
 
+def test_a_follow_up_asking_when_is_not_answered_by_a_date_of_something_else(built):
+    """The corpus never says when Mujahid was born; the date of Russia's delisting, found by the earlier
+    turn's words, is no answer. A follow-up whose lead quote holds its words is answered."""
+    _, index = built
+    question = "Who is Zabihullah Mujahid?"
+    history = exchange(question, answer(question, index_dir=index).answer)
+    result = answer("When was he born?", history, index_dir=index)
+    assert result.grounded is False and "give no date" in result.answer
+    question = "Why did Iran and the Taliban clash over the Helmand River?"
+    history = exchange(question, answer(question, index_dir=index).answer)
+    result = answer("When did it lead to clashes?", history, index_dir=index)
+    assert result.grounded and "May 2023" in result.citations[0].quote
+
+
 def test_what_someone_said_is_led_by_their_words(built):
     """After Russia's delisting, what the Taliban said is best matched by the Kremlin spokesman's words about
     the Taliban; the Taliban spokesman's, scoring less, lead."""
