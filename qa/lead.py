@@ -155,7 +155,8 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
     if not asked.last_lead or not asks_when(asked.question):
         return False
     own, names = _brought(index, asked.question)
-    return bool(own - names) and not (own - names) & set(tokenize(quote))
+    words = own - names
+    return bool(words) and not words & set(tokenize(quote))
 
 
 def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
