@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pysbd
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from qa.ingest import SENTENCE_END
 from qa.types import Document
 
 # Paragraphs first, then lines, then sentence ends, then clauses; the separator stays with the
@@ -24,7 +25,6 @@ class Span:
     end: int
 
 
-_SENTENCE_ENDS = tuple(".!?:;\"”’)]")
 _BLOCK_MARKS = tuple("#*->|")  # a heading, list item, quotation or table row stands on its own line
 
 
@@ -33,7 +33,7 @@ def _runs_on(line: str, following: str) -> bool:
     on a lower-case word or a comma ("... reported a record" / "number of ..."), or the next line opens
     lower-case. A heading ("Russia and the Taliban") or a byline does not."""
     end, after = line.strip(), following.strip()
-    if not end or not after or end.endswith(_SENTENCE_ENDS) or end.startswith(_BLOCK_MARKS) \
+    if not end or not after or end.endswith(SENTENCE_END) or end.startswith(_BLOCK_MARKS) \
             or after.startswith(_BLOCK_MARKS):
         return False
     last = end.split()[-1]

@@ -186,7 +186,7 @@ _BOILERPLATE = [
     )
 ]
 _CREDIT = re.compile(r"\b(photo|image|picture)?\s*credits?:\s*\S", re.I)
-_SENTENCE_END = tuple(".!?:;\"”’)]")
+SENTENCE_END = tuple(".!?:;\"”’)]")  # what a finished sentence or paragraph ends on
 
 
 def clean_text(text: str) -> str:
@@ -233,7 +233,7 @@ def _join_broken_paragraphs(text: str) -> str:
 def _ends_mid_sentence(para: str) -> bool:
     """Prose cut off mid-sentence, as opposed to a heading (no inner sentence end, capitalised)."""
     para = para.rstrip()
-    if not para or para.endswith(_SENTENCE_END):
+    if not para or para.endswith(SENTENCE_END):
         return False
     last_word = para.rsplit(None, 1)[-1]
     return last_word[:1].islower() or bool(re.search(r"[.!?]\s", para))
