@@ -243,8 +243,9 @@ _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their)\b", re.I)
 _SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 8  # words: "Peskov ... said", "..., said Peskov", "a report in May by the UN"
 _PRONOUN_BEFORE = 3
-# after which the speaker may follow: "..., said Peskov", "according to the UN", "remarks of the minister"; or
-# after "by": "a report in June 2023 by a United Nations team"
+# after which the speaker may follow ("..., said Peskov"), unless "to" or "of" does ("added to the list"); after
+# other words of saying only "to" or "of" may lead to the speaker ("according to the UN", "remarks of the
+# minister"), or "by" ("a report in June 2023 by a United Nations team")
 _SPEAKER_NEXT = frozenset(["say", "says", "said", "added", "wrote", "told", "asked"])
 _TO_OF = re.compile(r"\s*(?:to|of)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?]\s")
@@ -283,6 +284,11 @@ def unanswered(text: str, question: str) -> str:
     return ""
 
 
+def _capitalised(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and letters[0].isupper()
+
+
 def asks_when(question: str) -> bool:
     """Whether the question asks when something happened ("When did ...?", "When was he born?")."""
     return bool(_WHEN_DID.search(question))
@@ -315,12 +321,14 @@ def reports_speech_of(text: str, speaker: str) -> bool:
     the speaker a few words before or after it in its sentence, or a pronoun before it that can only be
     theirs (no one spoke earlier in the text: "Peskov said ... He added ..." is no word of the Taliban's).
     A quotation mark after a word of saying in its sentence quotes whoever that is."""
-    stems = [t for t in tokenize(speaker) if len(t) > 2]
+    stems = [(t, _capitalised(w)) for w in speaker.split() for t in tokenize(w) if len(t) > 2]
     if not stems:
         return True
 
     def names_speaker(words: list[str]) -> bool:
-        return any(spelt_alike(s, t) for s in stems for t in tokenize(" ".join(words)))
+        # a name is matched by a name: "the United States" are not "said states and actors"
+        return any(spelt_alike(s, t) and (_capitalised(w) or not name)
+                   for s, name in stems for w in words for t in tokenize(w))
 
     spoken = False  # whether someone spoke earlier in the text
     for cue in _SPEECH.finditer(text):
@@ -332,7 +340,7 @@ def reports_speech_of(text: str, speaker: str) -> bool:
         before = opening.split()[-_SPEAKER_BEFORE:]
         rest = _SENTENCE_END.split(text[cue.end():])[0]
         after = rest.split()[:_SPEAKER_AFTER]
-        if not (cue[0].lower() in _SPEAKER_NEXT or _TO_OF.match(rest)):
+        if bool(_TO_OF.match(rest)) == (cue[0].lower() in _SPEAKER_NEXT):
             after = after[after.index("by") + 1:] if "by" in after else []
         if (names_speaker(before) or names_speaker(after)
                 or not spoken and _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))):

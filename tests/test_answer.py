@@ -254,6 +254,11 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("What did China say about the attack?", "A hotel owned by Chinese business executives was attacked.",
      "report nothing China said"),
     ("What did the war leave the state of its economy in?", "The war left it in ruins.", ""),  # "state": a noun
+    ("What did the United States say?", "If said states and actors were US rivals, so much the better.",
+     "report nothing the United States said"),  # a name is matched by a name
+    ("What did the United States say?", "The Taliban were never added to the US State Department's list.",
+     "report nothing the United States said"),  # "added to": no word of saying
+    ("What did the United States say?", "“It is a step back,” added the United States envoy.", ""),
     ("How many trucks were seized?", "The trucks were seized.", "give no figure"),
 ])
 def test_what_a_question_asks_for_must_be_in_the_lead_quote(question, text, lacks):
