@@ -141,6 +141,27 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
+    with_topic = _run_one(question, history, index_dir, top_k, settings)
+    if not (history and conversation.may_stand_alone(question)):
+        return with_topic
+    alone = _run_one(question, None, index_dir, top_k, settings)
+    return with_topic if _topic_reads_better(alone.answer, with_topic.answer) else alone
+
+
+def _topic_reads_better(alone: Answer, with_topic: Answer) -> bool:
+    """Whether a question whose pronoun may point back ("What did he say about the Taliban?") or to its
+    own words ("How has the Taliban used its visits to Iran?", asked after another topic) is better read
+    with the conversation's topic: when that leads with stronger evidence, or is not flagged as weaker
+    where alone it is."""
+    if not (with_topic.grounded and alone.grounded):
+        return with_topic.grounded
+    return (with_topic.citations[0].score > alone.citations[0].score
+            or bool(alone.caution and not with_topic.caution))
+
+
+def _run_one(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
+             settings: Settings) -> Trace:
+    """One question answered as `conversation.resolve` reads it in `history`."""
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
     query = prepare(question, history, index)

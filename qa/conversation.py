@@ -63,6 +63,14 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 2 and not name_words(question)
 
 
+def may_stand_alone(question: str) -> bool:
+    """A follow-up only by a pronoun, which may stand for the question's own words: "How has the Taliban
+    used its visits to Iran and China?" (not "And Iran?", "How did they respond?" or "Why?")."""
+    question = split_compound(question)[0]
+    return bool(_ANAPHORA.search(question) and not (_CONTINUATION.match(question) or _ELLIPSIS.search(question))
+                and (len(tokenize(question)) > 2 or name_words(question)))
+
+
 class Reading(NamedTuple):
     """How a question is read: `query` is retrieved with, `words` are matched with sentences,
     `restated` is the follow-up asked in full when it could be ("" otherwise), to show users, and

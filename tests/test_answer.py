@@ -958,6 +958,19 @@ def test_a_question_that_stands_on_its_own_ignores_the_conversation(built, quest
     assert answer(question, history, index_dir=index).to_dict() == answer(question, index_dir=index).to_dict()
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How has the Taliban used its visits to Iran and China?", "question the legitimacy"),
+    ("Did Iran's attitude change after it had backed the Taliban's enemies?", "clear shift"),
+])
+def test_a_pronoun_standing_for_the_question_s_own_words_does_not_pull_in_another_topic(built, question, expected):
+    _, index = built
+    first = "What caused the scuffle between Tajikistan and the Taliban?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    assert expected in answer(question, index_dir=index).citations[0].quote
+    assert answer(question, history, index_dir=index).to_dict() == answer(question, index_dir=index).to_dict()
+
+
 def one_document_index(tmp_path, body: str):
     """An index of one small document with `body` as its text."""
     corpus = tmp_path / "c"
