@@ -143,9 +143,16 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
     overlap = Overlap(index, asked.words)
-    return lead_with(evidence, lambda e: (index.sentence_text(e.sentence) not in last_lead
-                                          and holds_question_words(read_with_before(index, e.sentence), overlap))
-                     or answers(sentence_tokens(index.sentence_text(e.sentence))), keep=RELATIVE_KEEP)
+
+    def news_fits(e: Evidence) -> bool:
+        return ((index.sentence_text(e.sentence) not in last_lead
+                 and holds_question_words(read_with_before(index, e.sentence), overlap))
+                or answers(sentence_tokens(index.sentence_text(e.sentence))))
+
+    # "Why not?": a sentence that gives a reason before one that only shares the words
+    led = lead_with(evidence, lambda e: news_fits(e) and holds_answer_type(index.sentence_text(e.sentence), question),
+                    keep=RELATIVE_KEEP)
+    return led if led is not evidence else lead_with(evidence, news_fits, keep=RELATIVE_KEEP)
 
 
 def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:

@@ -662,6 +662,8 @@ def test_over_long_question_raises_value_error(built):
     ("Who is Zabihullah Mujahid?", "What did he say about Russia?", "will open the way"),  # Russia: just before
     ("What is the 1973 Helmand River Water Treaty?", "Was it ever implemented?", "never fully ratified"),
     ("Why did Russia delist the Taliban?", "How did the Taliban respond?", "will open the way"),  # respond to what
+    # "Why not?" after a yes-or-no question: a sentence giving a reason, not one only sharing its words
+    ("Is Iran a friend of the Taliban?", "Why not?", "because of the Taliban's anti-Shi'a stance"),
     ("What happened to mourners at Qassem Soleimani's grave?", "How many were killed?", "103"),
     ("How strong is ISKP?", "What does it hope to achieve?", "isolate the Taliban"),  # not the strength again
     ("What did the Taliban refuse at the 2018 Moscow conference?", "What happened next?", "In May 2019"),
