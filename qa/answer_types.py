@@ -232,7 +232,7 @@ _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\
                            r"state|stated|declare|declared|warn|warned|argue|argued|promise|promised|pledge|pledged|"
                            r"report|reported|comment|mention|write|wrote|respond|reply)\b", re.I)
 _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es?|ed|ing|ements?)|"
-                     r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report\w*|comment\w*|mention\w*|wr[io]te|"
+                     r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report(?!edly)\w*|comment\w*|mention\w*|wr[io]te|"
                      r"writ(?:es|ten|ing)|remark\w*|not(?:e|es|ed)|add(?:s|ed)|insist\w*|stress\w*|emphasi[sz]\w*|"
                      r"condemn\w*|critici[sz]\w*|slam\w*|denounc\w*|den(?:y|ies|ied)|call(?:s|ed)|urg(?:e|es|ed)|"
                      r"assert\w*|express\w*|indicat\w*|according|describ\w*|believ\w*|hold|holds|ask(?:s|ed)|"
@@ -243,10 +243,12 @@ _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their)\b", re.I)
 _SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 8  # words: "Peskov ... said", "..., said Peskov", "a report in May by the UN"
 _PRONOUN_BEFORE = 3
-# after which the speaker may follow ("..., said Peskov"), unless "to" or "of" does ("added to the list"); after
-# other words of saying only "to" or "of" may lead to the speaker ("according to the UN", "remarks of the
-# minister"), or "by" ("a report in June 2023 by a United Nations team")
+# after which the speaker may follow when they change places ("“...,” said Peskov", "..., added the minister";
+# not "The report said the group ..."), unless "to" or "of" does ("added to the list"); after other words of
+# saying only "to" or "of" may lead to the speaker ("according to the UN", "remarks of the minister"), or
+# "by" ("a report in June 2023 by a United Nations team")
 _SPEAKER_NEXT = frozenset(["say", "says", "said", "added", "wrote", "told", "asked"])
+_INVERTED = re.compile(r"[,”\"’']\s*$")
 _TO_OF = re.compile(r"\s*(?:to|of)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?]\s")
 
@@ -340,7 +342,8 @@ def reports_speech_of(text: str, speaker: str) -> bool:
         before = opening.split()[-_SPEAKER_BEFORE:]
         rest = _SENTENCE_END.split(text[cue.end():])[0]
         after = rest.split()[:_SPEAKER_AFTER]
-        if bool(_TO_OF.match(rest)) == (cue[0].lower() in _SPEAKER_NEXT):
+        verb = cue[0].lower() in _SPEAKER_NEXT
+        if not (_TO_OF.match(rest) if not verb else _INVERTED.search(opening) and not _TO_OF.match(rest)):
             after = after[after.index("by") + 1:] if "by" in after else []
         if (names_speaker(before) or names_speaker(after)
                 or not spoken and _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))):

@@ -163,7 +163,17 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
         return False
     own, names = _brought(index, asked.question)
     words = own - names
-    return bool(words) and not words & set(tokenize(quote))
+    return bool(words) and not words & set(tokenize(quote)) and not _dates_referent(quote, asked.referents)
+
+
+_YEAR_BEFORE = re.compile(r"\b(?:1[0-9]|20)\d\d\b((?:\W+[\w’'-]+){1,3})")
+
+
+def _dates_referent(quote: str, referents: Sequence[str]) -> bool:
+    """Whether a year in `quote` stands just before what the follow-up is about: "the 1973 Afghan-Iranian
+    Helmand River Water Treaty" dates the treaty "When was it signed?" asks about."""
+    about = stems(referents)
+    return any(about & set(tokenize(m[1])) for m in _YEAR_BEFORE.finditer(quote))
 
 
 def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
