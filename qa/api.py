@@ -66,6 +66,25 @@ def validate_question(question: str, limit: int) -> str:
     return cleaned
 
 
+def validate_history(history: list[dict] | None, limit: int) -> list[dict] | None:
+    """`history` checked to be Gradio's messages format (`[{"role": ..., "content": ...}, ...]`);
+    ValueError when it is not, or when an earlier question is over the limit (it could not have been asked,
+    and reading it would take as long as its length)."""
+    if history is None:
+        return None
+    if not isinstance(history, list):
+        raise ValueError(f"The history must be a list of messages, not {type(history).__name__}.")
+    for n, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict) or "role" not in turn or "content" not in turn:
+            raise ValueError(f"Message {n} of the history is not a {{'role': ..., 'content': ...}} dict "
+                             "(Gradio's messages format).")
+        length = len(conversation.content_text(turn["content"]))
+        if turn["role"] == "user" and length > limit:
+            raise ValueError(f"Message {n} of the history is a question {length:,} characters long; the limit is "
+                             f"{limit:,} (setting max_question_chars, QA_MAX_QUESTION_CHARS).")
+    return history
+
+
 @dataclass(frozen=True)
 class Query:
     """A question made ready for retrieval: `text` is what is retrieved with (the question, plus the
@@ -128,7 +147,8 @@ def answer(question: str, history: list[dict] | None = None, *, index_dir: str |
 
     `history` is the conversation so far in Gradio's messages format
     (`[{"role": "user" | "assistant", "content": str}, ...]`), used to resolve follow-ups.
-    Raises ValueError for an empty or over-long question, IndexLoadError when there is no usable index.
+    Raises ValueError for an empty or over-long question or a history not in that format, IndexLoadError
+    when there is no usable index.
     """
     return run(question, history, index_dir=index_dir, top_k=top_k, settings=settings).answer
 
@@ -138,6 +158,7 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     """`answer`, keeping the intermediate results."""
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
+    history = validate_history(history, settings.max_question_chars)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)

@@ -169,7 +169,7 @@ def _topic(history: list[dict], pointing: bool = False) -> list[str]:
     question that points back ("What does that show?"), only while they point back too or bring no words
     of their own, as far back as POINTING_TURNS: "Who chaired the session?" is what "that" is, whatever
     was asked before it, and "it" after three questions on "it" is still what the first one named."""
-    questions = [_content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
+    questions = [content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
     topic = []
     for q in reversed(questions[-(POINTING_TURNS if pointing else TOPIC_TURNS):]):
         topic.append(q)
@@ -192,16 +192,16 @@ def last_reply(history: list[dict] | None) -> str:
 def _last(history: list[dict], role: str) -> str:
     for turn in reversed(history):
         if isinstance(turn, dict) and turn.get("role") == role:
-            return _content_text(turn.get("content"))
+            return content_text(turn.get("content"))
     return ""
 
 
-def _content_text(content) -> str:
+def content_text(content) -> str:
     """Gradio message content may be a string or a list of parts; keep the text."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(_content_text(c) for c in content)
+        return " ".join(content_text(c) for c in content)
     if isinstance(content, dict):
         return str(content.get("text", ""))
     return ""

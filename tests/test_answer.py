@@ -660,6 +660,18 @@ def test_over_long_question_raises_value_error(built):
         answer("why " * limit, index_dir=built[1])
 
 
+@pytest.mark.parametrize(("history", "message"), [
+    ("Who is Zabihullah Mujahid?", "not str"),
+    ([["Who is Zabihullah Mujahid?", "He is the Taliban's spokesman."]], "Message 1 .* messages format"),
+    ([{"role": "user", "content": "Who is Zabihullah Mujahid? " * 2000}], "Message 1 .* limit is 1,000"),
+])
+def test_a_history_not_in_messages_format_or_with_an_over_long_question_raises_value_error(built, history, message):
+    """Not ignored, which would answer a follow-up as if there were no conversation; nor read, for as long
+    as its length."""
+    with pytest.raises(ValueError, match=message):
+        answer("What did he say?", history, index_dir=built[1])
+
+
 @pytest.mark.parametrize("first,follow_up,expected", [
     ("Which group attacked the Crocus City shopping center in Moscow?", "How many people did it kill?", "143"),
     ("Who led the anti-Taliban resistance in Panjshir?", "What happened to him?", "whereabouts"),
