@@ -342,8 +342,11 @@ def reports_speech_of(text: str, speaker: str) -> bool:
         before = opening.split()[-_SPEAKER_BEFORE:]
         rest = _SENTENCE_END.split(text[cue.end():])[0]
         after = rest.split()[:_SPEAKER_AFTER]
-        verb = cue[0].lower() in _SPEAKER_NEXT
-        if not (_TO_OF.match(rest) if not verb else _INVERTED.search(opening) and not _TO_OF.match(rest)):
+        if cue[0].lower() in _SPEAKER_NEXT:
+            speaker_follows = _INVERTED.search(opening) and not _TO_OF.match(rest)
+        else:
+            speaker_follows = _TO_OF.match(rest)
+        if not speaker_follows:
             after = after[after.index("by") + 1:] if "by" in after else []
         if (names_speaker(before) or names_speaker(after)
                 or not spoken and _PRONOUN.search(" ".join(before[-_PRONOUN_BEFORE:]))):

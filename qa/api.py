@@ -15,6 +15,7 @@ from qa.answer_types import defined_names, question_types
 from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
+from qa.framing import unframed
 from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked
 from qa.lexical import LETTER_WORD, tokenize
@@ -159,6 +160,15 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
     settings = settings or Settings.from_env()
     question = validate_question(question, settings.max_question_chars)
     history = validate_history(history, settings.max_question_chars)
+    trace = _run_read(unframed(question), history, index_dir, top_k, settings)
+    trace.answer.question = question
+    return trace
+
+
+def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
+              settings: Settings) -> Trace:
+    """`run` for a question as read: a compound one part by part; one with a pronoun that may stand for its
+    own words both alone and in the conversation."""
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.embedding import get_embedder
+from qa.framing import unframed
 from qa.lexical import tokenize
 from qa.names import JOINED, is_country, name_spans, name_words
 
@@ -169,7 +170,8 @@ def _topic(history: list[dict], pointing: bool = False) -> list[str]:
     question that points back ("What does that show?"), only while they point back too or bring no words
     of their own, as far back as POINTING_TURNS: "Who chaired the session?" is what "that" is, whatever
     was asked before it, and "it" after three questions on "it" is still what the first one named."""
-    questions = [content_text(t.get("content")) for t in history if isinstance(t, dict) and t.get("role") == "user"]
+    questions = [unframed(content_text(t.get("content")))
+                 for t in history if isinstance(t, dict) and t.get("role") == "user"]
     topic = []
     for q in reversed(questions[-(POINTING_TURNS if pointing else TOPIC_TURNS):]):
         topic.append(q)

@@ -30,6 +30,7 @@ RELATIVE_KEEP = 0.5  # ... or half of it, for news and "And X?" (also: a further
 # share of the question's words (IDF-weighted) a sentence must hold to lead in a better one's place or be cited
 # beside it: sharing the corpus's general subject ("the Taliban") is not enough
 MIN_OVERLAP = 0.2
+_YEAR_BEFORE = re.compile(r"\b(?:1[0-9]|20)\d\d\b((?:\W+[\w’'-]+){1,3})")  # a year and the words after it
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,6 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
     own, names = _brought(index, asked.question)
     words = own - names
     return bool(words) and not words & set(tokenize(quote)) and not _dates_referent(quote, asked.referents)
-
-
-_YEAR_BEFORE = re.compile(r"\b(?:1[0-9]|20)\d\d\b((?:\W+[\w’'-]+){1,3})")
 
 
 def _dates_referent(quote: str, referents: Sequence[str]) -> bool:

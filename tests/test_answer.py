@@ -24,6 +24,7 @@ from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, f
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
+from qa.framing import unframed
 from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
@@ -652,6 +653,29 @@ def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     assert marked == plain and plain["grounded"]
     with pytest.raises(ValueError, match="empty"):
         answer("** __ ~~", index_dir=built[1])
+
+
+@pytest.mark.parametrize(("question", "read"), [
+    ("What do the sources say about water?", "Water?"),
+    ("Which article talks about the Helmand River?", "The Helmand River?"),
+    ("Do the sources mention Turkmenistan?", "Turkmenistan?"),
+    ("What caused the water dispute, according to the articles?", "What caused the water dispute?"),
+    ("Tell me about Jamaat Ansarullah", "Jamaat Ansarullah"),
+    # no framing: someone in the sources speaks, or "articles" are a treaty's; nothing left to ask
+    ("What did the UN report say about ISKP?", "What did the UN report say about ISKP?"),
+    ("Which articles state that states may act?", "Which articles state that states may act?"),
+    ("What do the sources say?", "What do the sources say?"),
+])
+def test_words_framing_a_question_as_one_to_the_sources_are_left_out(question, read):
+    assert unframed(question) == read
+
+
+def test_a_question_put_to_the_sources_is_answered_about_its_subject(built):
+    """"say" asks for no one's words, and "articles" matches nothing: both had declined it."""
+    result = answer("What do the articles say about the Helmand River?", index_dir=built[1])
+    assert result.grounded and result.question == "What do the articles say about the Helmand River?"
+    assert "Helmand River" in result.citations[0].quote
+    assert answer("Which article talks about water?", index_dir=built[1]).grounded
 
 
 def test_over_long_question_raises_value_error(built):
