@@ -24,7 +24,7 @@ from qa.lead import (
     stems,
 )
 from qa.lexical import tokenize
-from qa.names import unmentioned_names
+from qa.names import unknown_words, unmentioned_names
 from qa.periods import newest_date, older
 from qa.quoting import join_touching, quote_spans
 from qa.types import Answer, Citation
@@ -65,7 +65,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     question = asked.question
     # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
-        return _abstain(index, question, evidence, _not_in_sources(index, unknown or [], asked.since))
+        return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
                      stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
@@ -127,13 +127,16 @@ def _naming_first(index: IndexData, question: str, evidence: list[Evidence]) -> 
     return naming + [e for e in evidence if e not in naming]
 
 
-def _not_in_sources(index: IndexData, unknown: list[str], since: str) -> str:
+def _not_in_sources(index: IndexData, question: str, unknown: list[str], since: str) -> str:
+    """Why the sources do not answer: a name no source mentions rules an answer out, a time after the newest
+    source too; otherwise the evidence is weak, and the question's words no source has may say why."""
     if unknown:
         return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
     newest = newest_date(index)
     if since and older(newest, since):
         return f"{NOT_IN_SOURCES} It asks about {_shown(since)}; the newest source is dated {newest}."
-    return NOT_IN_SOURCES
+    absent = unknown_words(index, question)
+    return f"{NOT_IN_SOURCES} No source has the word {_either(absent)}." if absent else NOT_IN_SOURCES
 
 
 def _shown(iso: str) -> str:

@@ -23,9 +23,8 @@ _ASIDE = re.compile(rf",?\s*\b(?:according\s+to|in)\s+{_THESE}{_SOURCES}\b\s*,?"
 
 def unframed(question: str) -> str:
     """`question` without the words that frame it as one to the sources ("Which article talks about
-    water?": "Water?"); the question itself when they are not there or nothing else would be left."""
+    water?": "water?"); the question itself when they are not there or nothing else would be left."""
     rest = _ASIDE.sub(" ", _OPENING.sub("", question, count=1))
     if rest == question or not re.search(r"\w", rest):
         return question
-    rest = re.sub(r"\s+(?=[?.!,])", "", " ".join(rest.split()))
-    return rest[:1].upper() + rest[1:]
+    return re.sub(r"\s+(?=[?.!,])", "", " ".join(rest.split()))

@@ -157,6 +157,12 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     return [" ".join(name) for name in _asked_names(question) if not _known_name(index, name)]
 
 
+def unknown_words(index: IndexData, question: str) -> list[str]:
+    """The question's words that no indexed text has, not even spelt a little differently ("opium"), in
+    order, once each."""
+    return list(dict.fromkeys(w[0] for w in LETTER_WORD.finditer(question) if not _known(index, w[0])))
+
+
 def _known_name(index: IndexData, name: list[str]) -> bool:
     """Whether the corpus mentions the name: all its words, or, past ordinary words it lacks ("Hall"), a
     run of two or more of them as the sources write it ("Crocus City Hall" is their "Crocus City ...")."""
