@@ -17,8 +17,9 @@ _OPENING = re.compile(
     rf"|what\s+is\s+(?:known|said|written))\s+(?:about|on|regarding|concerning|of)\b"
     # "Do the sources mention Turkmenistan?"
     rf"|(?:do|does|did)\s+{_THESE}{_SOURCES}\s+{_TELLS}(?:\s+anything)?(?:\s+(?:about|on|of)\b)?)\s*", re.I)
-# "..., according to the articles?", "In the sources, ..."
-_ASIDE = re.compile(rf",?\s*\b(?:according\s+to|in)\s+{_THESE}{_SOURCES}\b\s*,?", re.I)
+# "..., according to the articles?", "... in the sources?", "In the sources, ..."; not "in the text of the treaty"
+_ASIDE = re.compile(rf",?\s*\baccording\s+to\s+{_THESE}{_SOURCES}\b\s*,?|\s*\bin\s+{_THESE}{_SOURCES}\s*(?=[?.!]*$)"
+                    rf"|^\W*in\s+{_THESE}{_SOURCES}\s*,", re.I)
 
 
 def unframed(question: str) -> str:

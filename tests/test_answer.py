@@ -665,6 +665,7 @@ def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     ("What did the UN report say about ISKP?", "What did the UN report say about ISKP?"),
     ("Which articles state that states may act?", "Which articles state that states may act?"),
     ("What do the sources say?", "What do the sources say?"),
+    ("What is stated in the text of the treaty?", "What is stated in the text of the treaty?"),
 ])
 def test_words_framing_a_question_as_one_to_the_sources_are_left_out(question, read):
     assert unframed(question) == read
