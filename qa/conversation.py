@@ -59,17 +59,24 @@ def is_follow_up(question: str) -> bool:
     few content words and no name ("Why?", "How so?"; but "Who is Mujahid?" names its own subject). A
     compound question leans on it as its first part does (its later parts lean on that)."""
     question = split_compound(question)[0]
-    if _ANAPHORA.search(question) or _CONTINUATION.match(question) or _ELLIPSIS.search(question):
-        return True
-    return len(tokenize(question)) <= 2 and not name_words(question)
+    return bool(_ANAPHORA.search(question)) or _leans_by_form(question) or _brings_little(question)
 
 
 def may_stand_alone(question: str) -> bool:
     """A follow-up only by a pronoun, which may stand for the question's own words: "How has the Taliban
     used its visits to Iran and China?" (not "And Iran?", "How did they respond?" or "Why?")."""
     question = split_compound(question)[0]
-    return bool(_ANAPHORA.search(question) and not (_CONTINUATION.match(question) or _ELLIPSIS.search(question))
-                and (len(tokenize(question)) > 2 or name_words(question)))
+    return bool(_ANAPHORA.search(question)) and not (_leans_by_form(question) or _brings_little(question))
+
+
+def _leans_by_form(question: str) -> bool:
+    """"And ...", "What about ...", or a reaction without its cause ("How did the Taliban respond?")."""
+    return bool(_CONTINUATION.match(question) or _ELLIPSIS.search(question))
+
+
+def _brings_little(question: str) -> bool:
+    """Few content words and no name: "Why?", "How so?"."""
+    return len(tokenize(question)) <= 2 and not name_words(question)
 
 
 class Reading(NamedTuple):
@@ -170,10 +177,10 @@ def _topic(history: list[dict], pointing: bool = False) -> list[str]:
     question that points back ("What does that show?"), only while they point back too or bring no words
     of their own, as far back as POINTING_TURNS: "Who chaired the session?" is what "that" is, whatever
     was asked before it, and "it" after three questions on "it" is still what the first one named."""
-    questions = [unframed(content_text(t.get("content")))
-                 for t in history if isinstance(t, dict) and t.get("role") == "user"]
+    questions = [t.get("content") for t in history if isinstance(t, dict) and t.get("role") == "user"]
     topic = []
-    for q in reversed(questions[-(POINTING_TURNS if pointing else TOPIC_TURNS):]):
+    for content in reversed(questions[-(POINTING_TURNS if pointing else TOPIC_TURNS):]):
+        q = unframed(content_text(content))
         topic.append(q)
         leans_back = (_ANAPHORA.search(q) or not tokenize(q)) if pointing else is_follow_up(q)
         if not leans_back:

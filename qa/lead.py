@@ -138,8 +138,7 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
         return evidence
     start, end = quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], asked.reason)[0]
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
-    before = top.sentence - 1  # what the quote is about may be named just before it ("the step")
-    context = index.sentence_text(before) if index.same_paragraph(before, top.sentence) else ""
+    context = sentence_before(index, top.sentence)  # what the quote is about may be named there ("the step")
     answers = _answers_new_words(question, own, names)
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
@@ -223,8 +222,7 @@ def speaker(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Ev
     who = asked_speaker(asked.question)
 
     def says(e: Evidence) -> bool:
-        before = index.sentence_text(e.sentence - 1) if index.same_paragraph(e.sentence - 1, e.sentence) else ""
-        return reports_speech_of(f"{before} {index.sentence_text(e.sentence)}", who)
+        return reports_speech_of(f"{sentence_before(index, e.sentence)} {index.sentence_text(e.sentence)}", who)
 
     if not who or says(evidence[0]):
         return evidence
@@ -301,10 +299,12 @@ def read_alone(index: IndexData, sentence: int) -> list[str]:
 
 def read_with_before(index: IndexData, sentence: int) -> list[str]:
     """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
-    tokens = read_alone(index, sentence)
-    if index.same_paragraph(sentence - 1, sentence):
-        tokens += sentence_tokens(index.sentence_text(sentence - 1))
-    return tokens
+    return [*read_alone(index, sentence), *sentence_tokens(sentence_before(index, sentence))]
+
+
+def sentence_before(index: IndexData, sentence: int) -> str:
+    """The sentence before `sentence` in its paragraph ("" for a paragraph's first)."""
+    return index.sentence_text(sentence - 1) if index.same_paragraph(sentence - 1, sentence) else ""
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
