@@ -19,7 +19,7 @@ from qa.framing import unframed
 from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import unknown_names
+from qa.names import unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
@@ -109,7 +109,8 @@ def prepare(question: str, history: list[dict] | None, index: IndexData) -> Quer
         question = without_start(question).lstrip(" ,") or question
     reading = conversation.resolve(question, history, last_lead)
     follow_up = reading.query != question  # the conversation's context was taken in
-    return Query(spell_out(_respelt(reading.query, index), index.glossary), last_lead if follow_up else "", reading)
+    text = with_countries(spell_out(_respelt(reading.query, index), index.glossary), index)
+    return Query(text, last_lead if follow_up else "", reading)
 
 
 def _respelt(text: str, index: IndexData) -> str:

@@ -9,6 +9,9 @@ _SOURCES = r"(?:sources?|articles?|documents?|texts?|corpus|papers?|authors?|wri
 _THESE = r"(?:(?:the|these|those|this|your|our|any|its|their)\s+)?"
 _TELLS = (r"(?:say|says|said|write|writes|wrote|report|reports|tell\s+(?:us|me)|mention|mentions|discuss|discusses|"
           r"argue|argues|conclude|concludes|note|notes|cover|covers|talk|talks|deal\s+with|deals\s+with)")
+# what a text does to a subject, without "about": "Which articles discuss water disputes?"
+_COVERS = (r"(?:mention|mentions|mentioned|discuss|discusses|discussed|cover|covers|covered|address|addresses|"
+           r"addressed|deal\s+with|deals\s+with|dealt\s+with)")
 _OPENING = re.compile(
     rf"^\W*(?:(?:(?:what|how)\s+(?:do|does|did|can|could|would)\s+{_THESE}{_SOURCES}\s+{_TELLS}"
     rf"|(?:which|what)\s+{_SOURCES}\s+(?:{_TELLS}|is|are|was|were)"
@@ -16,7 +19,8 @@ _OPENING = re.compile(
     rf"|(?:is|are)\s+there\s+(?:anything|something)(?:\s+in\s+{_THESE}{_SOURCES})?"
     rf"|what\s+is\s+(?:known|said|written))\s+(?:about|on|regarding|concerning|of)\b"
     # "Do the sources mention Turkmenistan?"
-    rf"|(?:do|does|did)\s+{_THESE}{_SOURCES}\s+{_TELLS}(?:\s+anything)?(?:\s+(?:about|on|of)\b)?)\s*", re.I)
+    rf"|(?:do|does|did)\s+{_THESE}{_SOURCES}\s+{_TELLS}(?:\s+anything)?(?:\s+(?:about|on|of)\b)?"
+    rf"|(?:which|what)\s+(?:of\s+the\s+)?{_SOURCES}\s+{_COVERS}\b)\s*", re.I)
 # "..., according to the articles?", "... in the sources?", "In the sources, ..."; not "in the text of the treaty"
 _ASIDE = re.compile(rf",?\s*\baccording\s+to\s+{_THESE}{_SOURCES}\b\s*,?|\s*\bin\s+{_THESE}{_SOURCES}\s*(?=[?.!]*$)"
                     rf"|^\W*in\s+{_THESE}{_SOURCES}\s*,", re.I)

@@ -7,6 +7,7 @@ import os
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import NamedTuple
 
 from countryinfo import all_countries
 from lemminflect import getAllLemmas
@@ -22,6 +23,9 @@ JOINED = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))\s*", re.I)  # between names of 
 _PREFIX = 4  # words spelt alike share at least this many first letters
 # a month before a day or year is a date, not a name
 _DATED = re.compile(rf"{MONTH_SHORT.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)})\b(?=\s*\d)")
+# a place where something is, not a government acting: "in Kabul", "from Moscow"
+_LOCATIVE = re.compile(r"\b(?:in|at|from|to|into|near|outside|inside|around|across|through|within|via|towards?)\s+$",
+                       re.I)
 _PART_OF_NAME = re.compile(r"\b[A-Z][\w’'-]*\s+of\s+(?:the\s+)?$")  # before "America" of "Voice of America"
 
 
@@ -78,6 +82,22 @@ def capital_countries() -> dict[str, set[str]]:
     pairs = [(tuple(tokenize(str(c.capital()))), set(tokenize(c.name()))) for c in all_countries()]
     shared = Counter(capital for capital, _ in pairs)
     return {capital[0]: country for capital, country in pairs if len(capital) == 1 and shared[capital] == 1 and country}
+
+
+@lru_cache(maxsize=1)
+def _country_named() -> dict[str, str]:
+    """Stem of a one-word capital (as in `capital_countries`) -> its country's name as written."""
+    return {stems[0]: c.name() for c in all_countries() if len(stems := tokenize(str(c.capital()))) == 1
+            and stems[0] in capital_countries()}
+
+
+def with_countries(question: str, index: IndexData) -> str:
+    """`question` with its country after each capital standing for a government that no source mentions
+    ("What did Tashkent (Uzbekistan) do ...?"): retrieval finds what the sources say of the country."""
+    for name in reversed(_asked(index, question)):
+        if len(name.ways) > 1 and not _known(index, name.words[0]):
+            question = f"{question[:name.end]} ({_country_named()[name.ways[0][0]]}){question[name.end:]}"
+    return question
 
 
 @lru_cache(maxsize=1)
@@ -153,8 +173,9 @@ def has_new_name(text: str, question: str) -> bool:
 def unknown_names(index: IndexData, question: str) -> list[str]:
     """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
-    they say about its topic."""
-    return [" ".join(name) for name in _asked_names(question) if not _known_name(index, name)]
+    they say about its topic. A capital standing for its government ("What has Beijing done?") is
+    mentioned where its country is."""
+    return [" ".join(name.words) for name in _asked(index, question) if not _known_name(index, name)]
 
 
 def unknown_words(index: IndexData, question: str) -> list[str]:
@@ -163,11 +184,13 @@ def unknown_words(index: IndexData, question: str) -> list[str]:
     return list(dict.fromkeys(w[0] for w in LETTER_WORD.finditer(question) if not _known(index, w[0])))
 
 
-def _known_name(index: IndexData, name: list[str]) -> bool:
-    """Whether the corpus mentions the name: all its words, or, past ordinary words it lacks ("Hall"), a
-    run of two or more of them as the sources write it ("Crocus City Hall" is their "Crocus City ...")."""
+def _known_name(index: IndexData, asked: _Asked) -> bool:
+    """Whether the corpus mentions the name: all its words, the country a capital stands for, or, past
+    ordinary words it lacks ("Hall"), a run of two or more of them as the sources write it ("Crocus City
+    Hall" is their "Crocus City ...")."""
+    name = asked.words
     missing = [w for w in name if not _known(index, w)]
-    if not missing:
+    if not missing or any(all(t in index.sentence_lexical.idf for t in way) for way in asked.ways[1:]):
         return True
     known = [w for w in name if w not in missing]
     if len(known) < 2 or not all(getAllLemmas(w.lower()) for w in missing):
@@ -194,12 +217,12 @@ def unmentioned_names(index: IndexData, question: str, sentence: int, passage: s
     near = _by_prefix(" ".join([passage, doc.title, *doc.authors]))
     counts = _document_words(doc.text)
     missing = []
-    for group in _asked_groups(question):
+    for group in _asked_groups(index, question):
         left_out = []
         for name in group:
-            stems = index.sentence_lexical.query_tokens(" ".join(name))
-            if stems and not _mentions(stems, near) and _mentions(stems, counts) <= 1:
-                left_out.append(" ".join(name))
+            ways = name.ways
+            if ways[0] and not any(_mentions(w, near) for w in ways) and sum(_mentions(w, counts) for w in ways) <= 1:
+                left_out.append(" ".join(name.words))
         if len(left_out) == len(group):  # "Iran and Pakistan": a passage on either answers for its part
             missing += left_out
     return missing
@@ -210,29 +233,35 @@ def _mentions(stems: list[str], words: dict[str, list[tuple[str, int]]]) -> int:
     return sum(n for stem in stems for word, n in words.get(stem[:_PREFIX], ()) if spelt_alike(stem, word))
 
 
-def _asked_groups(question: str) -> list[list[list[str]]]:
-    """`_asked_names`, those joined by "and", "or" or a comma ("Iran and Pakistan") in one group."""
-    groups: list[list[list[str]]] = []
+class _Asked(NamedTuple):
+    """A name in the question: its words (possessive dropped), where it starts and ends, and the stems a
+    text may name it by: its own, and for a one-word capital standing for its government ("What has
+    Beijing done?", not "the embassy in Beijing") its country's."""
+
+    words: list[str]
+    start: int
+    end: int
+    ways: list[list[str]]
+
+
+def _asked_groups(index: IndexData, question: str) -> list[list[_Asked]]:
+    """`_asked`, those joined by "and", "or" or a comma ("Iran and Pakistan") in one group."""
+    groups: list[list[_Asked]] = []
     end = None
-    for name, start, stop in _asked(question):
-        if end is not None and JOINED.fullmatch(question[end:start]):
+    for name in _asked(index, question):
+        if end is not None and JOINED.fullmatch(question[end:name.start]):
             groups[-1].append(name)
         else:
             groups.append([name])
-        end = stop
+        end = name.end
     return groups
 
 
-def _asked_names(question: str) -> list[list[str]]:
-    """The words of each name in the question, possessives dropped. Left out: acronyms (a text may spell
-    them out), a sentence's opening word ("Hwo did ..." is a typo, "Upon ..." no name), and every name
-    of a title-cased question ("Why Did Russia Delist The Taliban?": a capitalised stop word gives it
-    away, not the share of capitals, which is high in "Who is Sirajuddin Haqqani?" too)."""
-    return [name for name, _, _ in _asked(question)]
-
-
-def _asked(question: str) -> list[tuple[list[str], int, int]]:
-    """Each name of `_asked_names` with where it starts and ends in the question."""
+def _asked(index: IndexData, question: str) -> list[_Asked]:
+    """The names in the question. Left out: acronyms (a text may spell them out), a sentence's opening
+    word ("Hwo did ..." is a typo, "Upon ..." no name), and every name of a title-cased question ("Why
+    Did Russia Delist The Taliban?": a capitalised stop word gives it away, not the share of capitals,
+    which is high in "Who is Sirajuddin Haqqani?" too)."""
     words = list(LETTER_WORD.finditer(question))
     if any(w[0][:1].isupper() and is_stop_word(w[0]) for w in words[1:]):
         return []
@@ -240,7 +269,11 @@ def _asked(question: str) -> list[tuple[list[str], int, int]]:
     for run in name_runs(question):
         kept = [w for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
         if kept:
-            names.append(([POSSESSIVE.sub("", w[0]) for w in kept], kept[0].start(), kept[-1].end()))
+            name = [POSSESSIVE.sub("", w[0]) for w in kept]
+            stems = index.sentence_lexical.query_tokens(" ".join(name))
+            country = capital_countries().get(stems[0]) if len(stems) == 1 else None
+            acting = country and not _LOCATIVE.search(question[:kept[0].start()])
+            names.append(_Asked(name, kept[0].start(), kept[-1].end(), [stems, sorted(country)] if acting else [stems]))
     return names
 
 
