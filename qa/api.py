@@ -12,6 +12,14 @@ from pathlib import Path
 from qa import conversation
 from qa.abbreviations import spell_out
 from qa.answer_types import defined_names, question_types
+from qa.bylines import (
+    SourceAsked,
+    answer_of_source,
+    asked_of_source,
+    document_number,
+    document_quoting,
+    is_about_source,
+)
 from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
@@ -170,6 +178,10 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
               settings: Settings) -> Trace:
     """`run` for a question as read: a compound one part by part; one with a pronoun that may stand for its
     own words both alone and in the conversation."""
+    of_source = asked_of_source(question)
+    if of_source:
+        return _run_of_source(question, of_source, history, index_dir, top_k, settings) or _run_one(
+            question, history, index_dir, top_k, settings)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
@@ -178,6 +190,32 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
         return with_topic
     alone = _run_one(question, None, index_dir, top_k, settings)
     return with_topic if _topic_reads_better(alone.answer, with_topic.answer) else alone
+
+
+def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None, index_dir: str | Path | None,
+                   top_k: int | None, settings: Settings) -> Trace | None:
+    """A question about a source itself, answered from the source it names by its subject ("the article
+    about exporting instability": the one that best answers "exporting instability") or, for "it", from
+    the source of the first quote of the last answer that quoted one; None when there is none, or the
+    subject's source is no source of the question (`is_about_source`)."""
+    if asked.about:
+        trace = _run_one(asked.about, None, index_dir, top_k, settings)
+        if not trace.answer.grounded:
+            trace.answer.question = question
+            return trace
+        cited = trace.answer.citations[0]
+        doc_no = document_number(trace.index, cited.doc_id)
+        if not is_about_source(trace.index, asked, trace.index.documents[doc_no]):
+            return None
+        trace.answer = answer_of_source(trace.index, question, asked, doc_no, cited.score)
+        return trace
+    index = get_index(index_dir, settings)
+    replies = (conversation.content_text(t["content"]) for t in reversed(history or []) if t["role"] == "assistant")
+    doc_no = next((found for reply in replies if (found := document_quoting(index, first_quote(reply))) is not None),
+                  None)
+    if doc_no is None:
+        return None
+    return Trace(answer_of_source(index, question, asked, doc_no, 1.0), question, [], [], index)
 
 
 def _topic_reads_better(alone: Answer, with_topic: Answer) -> bool:

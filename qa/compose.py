@@ -81,7 +81,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         return _abstain(index, question, _naming_first(index, question, evidence),
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
     caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below else ""
-    return Answer(question, _answer_text(citations), grounded=True, citations=citations, caution=caution)
+    return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 
 
 def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
@@ -104,11 +104,11 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
             citations.append(replace(c, n=len(citations) + 1))
         elif c.start <= citations[at].start and citations[at].end <= c.end:  # it reads on: the longer one stays
             citations[at] = replace(c, n=citations[at].n)
-    return Answer(question, _answer_text(citations), grounded=True, citations=citations, read_as=read_as,
+    return Answer(question, quoted_answer(citations), grounded=True, citations=citations, read_as=read_as,
                   caution=caution)
 
 
-def _answer_text(citations: list[Citation]) -> str:
+def quoted_answer(citations: list[Citation]) -> str:
     """The answer's markdown: each quote in quotation marks with its marker."""
     return " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
 
@@ -186,6 +186,12 @@ def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
     vec = index.sentence_vectors[e.sentence]
     return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
                or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
+
+
+def cite(index: IndexData, n: int, sentence: int, score: float) -> Citation:
+    """Citation `n`, quoting one sentence whole."""
+    evidence = Evidence(sentence, int(index.spans.sent_chunk[sentence]), score)
+    return _citation(index, n, evidence, *_sentence_span(index, sentence))
 
 
 def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:

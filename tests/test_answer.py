@@ -20,6 +20,7 @@ from qa.answer_types import (
     question_types,
     unanswered,
 )
+from qa.bylines import SourceAsked, asked_of_source
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
 from qa.embedding import get_embedder
@@ -1281,3 +1282,45 @@ def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
     assert quoted("“Rather it would create a vacuum.”") == "“Rather it would create a vacuum.”"
     assert quoted("Plain <b>text</b>.") == "“Plain &#60;b&#62;text&#60;/b&#62;.”"
     assert quoted("“A,” he said, “and B.”") == "““A,” he said, “and B.””"  # two quotations, not one
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Who wrote the article about exporting instability?", ("author", "exporting instability")),
+    ("When was the Soufan Center piece published?", ("date", "Soufan Center")),
+    ("Who are the authors of this paper?", ("author", "")),
+    ("When was it published?", ("date", "")),
+    # about what the sources say, not about a source
+    ("Who wrote the Bhagavad Gita?", None),
+    ("When was Thoreau's essay published?", None),
+    ("Who wrote that imperialism is the highest stage of capitalism?", None),
+])
+def test_a_question_about_a_source_itself_is_told_apart(question, asked):
+    assert asked_of_source(question) == (SourceAsked(*asked) if asked else None)
+
+
+def test_who_wrote_a_source_and_when_is_quoted_from_its_own_text(built):
+    """The source is the one its subject names, or the last answer's; the quote is where its own text
+    names its author or gives its date, and a source that does neither is not made to."""
+    _, index = built
+    author = answer("Who wrote the article about exporting instability?", index_dir=index)
+    assert author.grounded and author.citations[0].quote == "Nilofar Sakhi"
+    assert author.citations[0].doc_id == "2023-08-sakhi-exporting-instability.md"
+    check_citations(author, index)
+    first = answer("Why did the Kremlin's security dialogue leave Pakistan out?", index_dir=index)
+    history = [*exchange("Why did the Kremlin's security dialogue leave Pakistan out?", first.answer),
+               *exchange("Who wrote that?", "The sources do not answer this question.")]
+    dated = answer("When was the article published?", history, index_dir=index)
+    assert dated.grounded and dated.citations[0].quote == "February 11, 2023"
+    assert dated.citations[0].doc_id == first.citations[0].doc_id
+    check_citations(dated, index)
+    unnamed = answer("Who wrote the article on IS challenges and opportunities for the Taliban?", index_dir=index)
+    assert not unnamed.grounded and not unnamed.citations
+    assert "does not name its author" in unnamed.answer and unnamed.related
+
+
+def test_in_sources_keeping_no_record_a_paper_is_one_they_tell_of(tmp_path):
+    """No source has an author or date on record, so "the Plos Pathogens paper" is one the text tells of."""
+    index = one_document_index(tmp_path, "Research on the plague went on for decades. The Plos Pathogens paper came "
+                                         "out in 2010 and traced the plague bacterium to China.\n")
+    result = answer("When did the Plos Pathogens paper come out?", index_dir=index)
+    assert result.grounded and "came out in 2010" in result.citations[0].quote

@@ -1,0 +1,130 @@
+"""Questions about a source itself: who wrote it, when it appeared ("Who wrote the article about exporting
+instability?", "When was it published?"). The answer quotes where the source's own text credits or dates
+it, found from its record (authors, publisher, date), never from what other sources say."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from qa.compose import NOT_IN_SOURCES, cite, escape_markdown, quoted_answer
+from qa.index_format import IndexData
+from qa.ingest import MONTHS
+from qa.lexical import tokenize
+from qa.types import Answer, Document, credit
+
+# what names a text of the sources: "the article", "this piece", "the 2023 report"
+_TEXT = (r"(?:(?:the|this|that)\s+(?P<named>(?:[\w’'-]+\s+){0,3}?)(?:article|piece|analysis|commentary|essay|op-ed|"
+         r"paper|report|source|text|document)s?\b(?P<about>.*?)|this\s+one|it|that|this)")
+_ASKS = (
+    ("author", re.compile(rf"^\W*who\s+(?:wrote|authored|penned|is\s+behind|was\s+behind)\s+{_TEXT}\W*$", re.I)),
+    ("author", re.compile(rf"^\W*who\s+(?:is|are|was|were)\s+the\s+(?:authors?|writers?)\s+of\s+{_TEXT}\W*$", re.I)),
+    ("date", re.compile(rf"^\W*when\s+(?:was|were)\s+{_TEXT}\s+(?:published|written|released)\W*$", re.I)),
+    ("date", re.compile(rf"^\W*when\s+did\s+{_TEXT}\s+(?:come\s+out|appear)\W*$", re.I)),
+)
+_ABOUT = re.compile(r"^\s*(?:about|on|regarding|concerning|that\s+(?:discusses|covers|is\s+about)|from|by|in)\s+", re.I)
+NAMED_SHARE = 0.5  # of the words naming a source that its title or credit must hold, when it keeps no record
+HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a date further on is an event's
+
+
+class SourceAsked(NamedTuple):
+    """What a question asks of a source (`kind`: "author" or "date") and the words saying which source
+    (`about`: "exporting instability", "Soufan Center"; "" for "it" or "the article", which point to the
+    last answer that quoted one)."""
+
+    kind: str
+    about: str
+
+
+def asked_of_source(question: str) -> SourceAsked | None:
+    """What the question asks of a source, or None when it asks about what the sources say."""
+    for kind, pattern in _ASKS:
+        found = pattern.match(question)
+        if found:
+            about = f"{found['named'] or ''} {_ABOUT.sub('', found['about'] or '')}"
+            return SourceAsked(kind, " ".join(about.split()).strip(" ?.!"))
+    return None
+
+
+def answer_of_source(index: IndexData, question: str, asked: SourceAsked, doc_no: int, score: float) -> Answer:
+    """The answer to `question` about document `doc_no`: the sentences of its text that name its authors
+    (or publisher) or give its date, quoted; else an abstention that says what its record holds."""
+    doc = index.documents[doc_no]
+    sentences = _crediting(index, doc_no) if asked.kind == "author" else _dating(index, doc_no)
+    if sentences:
+        citations = [cite(index, n, s, score) for n, s in enumerate(sentences, 1)]
+        return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
+    record = _record(asked, doc)
+    what = "name its author" if asked.kind == "author" else "give its date"
+    said = f"; its record gives {escape_markdown(record)}" if record else ""
+    return Answer(question, f"{NOT_IN_SOURCES} The text of “{escape_markdown(doc.title)}” does not {what}{said}.",
+                  grounded=False, related=[cite(index, 1, _first_sentence(index, doc_no), score)])
+
+
+def is_about_source(index: IndexData, asked: SourceAsked, doc: Document) -> bool:
+    """Whether a question about a source is about `doc`, the one best answering its subject: some source
+    keeps a record of what is asked (authors or publisher, or a date), or the subject is mostly words of
+    `doc`'s title or credit ("the IS challenges article" of "IS Presents Challenges and Opportunities
+    ..."). In sources that keep no such record, a paper they tell of is meant ("When did the Plos
+    Pathogens paper come out?")."""
+    if any(_record(asked, d) for d in index.documents):
+        return True
+    words = tokenize(asked.about)
+    named = set(tokenize(" ".join([doc.title, *doc.authors, doc.publisher])))
+    return bool(words) and sum(w in named for w in words) >= NAMED_SHARE * len(words)
+
+
+def _record(asked: SourceAsked, doc: Document) -> str:
+    """What `doc`'s record says of what is asked: who it is credited to, or its date ("" if nothing)."""
+    return credit(doc.authors, doc.publisher) if asked.kind == "author" else doc.date
+
+
+def document_number(index: IndexData, doc_id: str) -> int:
+    return next(i for i, d in enumerate(index.documents) if d.doc_id == doc_id)
+
+
+def document_quoting(index: IndexData, quote: str) -> int | None:
+    """The number of the document whose text holds `quote` (None if none does)."""
+    return next((i for i, d in enumerate(index.documents) if quote and quote in d.text), None)
+
+
+def _sentences(index: IndexData, doc_no: int) -> range:
+    ids = (index.spans.sent_doc == doc_no).nonzero()[0]
+    return range(int(ids[0]), int(ids[-1]) + 1) if len(ids) else range(0)
+
+
+def _first_sentence(index: IndexData, doc_no: int) -> int:
+    return _sentences(index, doc_no)[0]
+
+
+def _crediting(index: IndexData, doc_no: int) -> list[int]:
+    """The sentences holding the first mention of each author (or else of the publisher), in order."""
+    doc = index.documents[doc_no]
+    found: set[int] = set()
+    for name in doc.authors or ([doc.publisher] if doc.publisher else []):
+        first = next((s for s in _sentences(index, doc_no) if name in index.sentence_text(s)), None)
+        if first is not None:
+            found.add(first)
+    return sorted(found)
+
+
+def _dating(index: IndexData, doc_no: int) -> list[int]:
+    """The first sentence among the document's first HEAD_SENTENCES that writes its date."""
+    forms = _written_dates(index.documents[doc_no])
+    head = _sentences(index, doc_no)[:HEAD_SENTENCES]
+    return next(([s] for s in head if any(f in index.sentence_text(s) for f in forms)), [])
+
+
+def _written_dates(doc: Document) -> list[str]:
+    """How a text may write its ISO date: "2023-02-11", "February 11, 2023", "11 February 2023", "August 2023"."""
+    year, month, day = (doc.date.split("-") + ["", ""])[:3]
+    if not year:
+        return []
+    if not month:
+        return [year]
+    name = MONTHS[int(month) - 1].capitalize()
+    if not day:
+        return [f"{name} {year}", f"{name[:3]} {year}", f"{year}-{month}"]
+    d = str(int(day))
+    short = name[:3]
+    return [doc.date, f"{name} {d}, {year}", f"{d} {name} {year}", f"{short} {d}, {year}", f"{short}. {d}, {year}"]
