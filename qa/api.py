@@ -176,15 +176,16 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
-    """`run` for a question as read: a compound one part by part; one with a pronoun that may stand for its
-    own words both alone and in the conversation."""
+    """`run` for a question as read: a compound one part by part; one about a source itself from that
+    source's own text; one with a pronoun that may stand for its own words both alone and in the
+    conversation."""
+    parts = conversation.split_compound(question)
+    if len(parts) > 1:
+        return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
     of_source = asked_of_source(question)
     if of_source:
         return _run_of_source(question, of_source, history, index_dir, top_k, settings) or _run_one(
             question, history, index_dir, top_k, settings)
-    parts = conversation.split_compound(question)
-    if len(parts) > 1:
-        return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
     with_topic = _run_one(question, history, index_dir, top_k, settings)
     if not (history and conversation.may_stand_alone(question)):
         return with_topic

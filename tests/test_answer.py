@@ -1306,6 +1306,8 @@ def test_who_wrote_a_source_and_when_is_quoted_from_its_own_text(built):
     assert author.grounded and author.citations[0].quote == "Nilofar Sakhi"
     assert author.citations[0].doc_id == "2023-08-sakhi-exporting-instability.md"
     check_citations(author, index)
+    both = answer("Who wrote the article about exporting instability and when was it published?", index_dir=index)
+    assert [c.quote for c in both.citations] == ["Nilofar Sakhi", "by August 2023"]
     first = answer("Why did the Kremlin's security dialogue leave Pakistan out?", index_dir=index)
     history = [*exchange("Why did the Kremlin's security dialogue leave Pakistan out?", first.answer),
                *exchange("Who wrote that?", "The sources do not answer this question.")]
