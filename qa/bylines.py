@@ -80,6 +80,7 @@ def _record(asked: SourceAsked, doc: Document) -> str:
 
 
 def document_number(index: IndexData, doc_id: str) -> int:
+    """The position of document `doc_id` in the index."""
     return next(i for i, d in enumerate(index.documents) if d.doc_id == doc_id)
 
 
@@ -117,9 +118,10 @@ def _dating(index: IndexData, doc_no: int) -> list[int]:
 
 def _written_dates(doc: Document) -> list[str]:
     """How a text may write its ISO date: "2023-02-11", "February 11, 2023", "11 February 2023", "August 2023"."""
-    year, month, day = (doc.date.split("-") + ["", ""])[:3]
-    if not year:
-        return []
+    parts = doc.date.split("-")
+    year, month, day = (parts + ["", ""])[:3]
+    if len(parts) > 3 or not all(p.isdigit() for p in parts) or month and not 0 < int(month) <= 12:
+        return [doc.date] if doc.date else []  # not ISO: as its record writes it
     if not month:
         return [year]
     name = MONTHS[int(month) - 1].capitalize()
