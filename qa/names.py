@@ -171,7 +171,7 @@ def has_new_name(text: str, question: str) -> bool:
 
 
 def unknown_names(index: IndexData, question: str) -> list[str]:
-    """Names in the question ("Beijing", "Wakhan Corridor") that no indexed text mentions, not even
+    """Names in the question ("Sirajuddin Haqqani", "Wakhan Corridor") that no indexed text mentions, not even
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
     they say about its topic. A capital standing for its government ("What has Beijing done?") is
     mentioned where its country is."""
