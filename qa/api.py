@@ -197,8 +197,9 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
                    top_k: int | None, settings: Settings) -> Trace | None:
     """A question about a source itself, answered from the source it names by its subject ("the article
     about exporting instability": the one that best answers "exporting instability") or, for "it", from
-    the source of the first quote of the last answer that quoted one; None when there is none, or the
-    subject's source is no source of the question (`is_about_source`)."""
+    the source of the first quote of the last answer that quoted one; None when there is none, when "it"
+    or "the report" may be a text the sources tell of (the question before was not about a source), or
+    when the subject's source is no source of the question (`is_about_source`)."""
     if asked.about:
         trace = _run_one(asked.about, None, index_dir, top_k, settings)
         if not trace.answer.grounded:
@@ -210,6 +211,9 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
             return None
         trace.answer = answer_of_source(trace.index, question, asked, doc_no, cited.score)
         return trace
+    asked_before = [conversation.content_text(t["content"]) for t in history or [] if t["role"] == "user"]
+    if not (asked.sure or asked_before and asked_of_source(asked_before[-1])):
+        return None
     index = get_index(index_dir, settings)
     replies = (conversation.content_text(t["content"]) for t in reversed(history or []) if t["role"] == "assistant")
     doc_no = next((found for reply in replies if (found := document_quoting(index, first_quote(reply))) is not None),

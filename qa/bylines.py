@@ -14,8 +14,11 @@ from qa.lexical import tokenize
 from qa.types import Answer, Document, credit
 
 # what names a text of the sources: "the article", "this piece", "the 2023 report"
-_TEXT = (r"(?:(?:the|this|that)\s+(?P<named>(?:[\w’'-]+\s+){0,3}?)(?:article|piece|analysis|commentary|essay|op-ed|"
-         r"paper|report|source|text|document)s?\b(?P<about>.*?)|this\s+one|it|that|this)")
+_TEXT = (r"(?:(?:the|this|that)\s+(?P<named>(?:[\w’'-]+\s+){0,3}?)(?P<noun>article|piece|analysis|commentary|essay|"
+         r"op-ed|paper|report|source|text|document)s?\b(?P<about>.*?)|this\s+one|it|that|this)")
+# a text no source tells of: "Who wrote the report?" after "What did the UN report say?" may ask who wrote
+# the UN's, and "Who wrote it?" may ask who wrote a treaty
+_SOURCE_NOUNS = frozenset({"article", "piece", "analysis", "commentary", "essay", "op-ed", "source"})
 _ASKS = (
     ("author", re.compile(rf"^\W*who\s+(?:wrote|authored|penned|is\s+behind|was\s+behind)\s+{_TEXT}\W*$", re.I)),
     ("author", re.compile(rf"^\W*who\s+(?:is|are|was|were)\s+the\s+(?:authors?|writers?)\s+of\s+{_TEXT}\W*$", re.I)),
@@ -30,10 +33,11 @@ HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a da
 class SourceAsked(NamedTuple):
     """What a question asks of a source (`kind`: "author" or "date") and the words saying which source
     (`about`: "exporting instability", "Soufan Center"; "" for "it" or "the article", which point to the
-    last answer that quoted one)."""
+    last answer that quoted one; unless `sure`, only when the question before was about a source too)."""
 
     kind: str
     about: str
+    sure: bool = True  # False for "it" or "the report", which may be a text the sources tell of
 
 
 def asked_of_source(question: str) -> SourceAsked | None:
@@ -41,8 +45,8 @@ def asked_of_source(question: str) -> SourceAsked | None:
     for kind, pattern in _ASKS:
         found = pattern.match(question)
         if found:
-            about = f"{found['named'] or ''} {_ABOUT.sub('', found['about'] or '')}"
-            return SourceAsked(kind, " ".join(about.split()).strip(" ?.!"))
+            about = " ".join(f"{found['named'] or ''} {_ABOUT.sub('', found['about'] or '')}".split()).strip(" ?.!")
+            return SourceAsked(kind, about, bool(about) or (found["noun"] or "").lower() in _SOURCE_NOUNS)
     return None
 
 
