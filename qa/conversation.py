@@ -29,6 +29,10 @@ _SECOND = (rf"{_WH}\s+{_AUX}\b.*|who\s+\w+.*|what\s+\w+ed\b.*|(?:what|which|how\
            rf"{_AUX}\b.*|(?:how|why|when|where)\W*")
 _COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+(?P<second>{_SECOND})$",
                        re.I | re.S)
+# questions asked one after another: a question mark, then more (each asks, as a question mark or its
+# opening shows: "What is Russia's stance? And China's")
+_SEVERAL = re.compile(r"(?<=\?)\s+(?=\W*\w)")
+_ASKS = re.compile(rf"^\W*(?:{_WH}|{_AUX}|and|but|what about|how about)\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
@@ -45,7 +49,16 @@ POINTING_TURNS = 6
 
 def split_compound(question: str) -> list[str]:
     """The questions a compound question asks, in order, each as a question of its own ("Why did Russia
-    delist the Taliban?", "How did the Taliban respond?"); the question alone when it asks one."""
+    delist the Taliban?", "How did the Taliban respond?"), or several asked one after another ("What is
+    Russia's stance? And China's?"); the question alone when it asks one."""
+    asked = _SEVERAL.split(question.strip())
+    if len(asked) > 1 and all(q.endswith("?") or _ASKS.match(q) for q in asked[1:]):
+        return [part for q in asked for part in _split_one(q)]
+    return _split_one(question)
+
+
+def _split_one(question: str) -> list[str]:
+    """`split_compound` for one sentence: two questions joined by "and" or "but"."""
     found = _COMPOUND.match(question)
     if not found:
         return [question]

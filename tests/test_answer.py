@@ -794,11 +794,15 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
     ("Why did Russia delist the Taliban and who decided?", ["Why did Russia delist the Taliban?", "Who decided?"]),
     ("How has ISKP grown and what followed?", ["How has ISKP grown?", "What followed?"]),
     ("Who is Kabulov and what role did he play?", ["Who is Kabulov?", "What role did he play?"]),
+    ("What is Russia's stance? And China's", ["What is Russia's stance?", "And China's"]),
+    ("Who is Kabulov? Why did he meet the Taliban and what did he confirm?",
+     ["Who is Kabulov?", "Why did he meet the Taliban?", "What did he confirm?"]),
     # one question: names joined by "and", a list, a clause that is no question of its own
     ("What do Iran and Pakistan fear from the Taliban?", None),
     ("Imperialism extends a country's power and what?", None),
     ("Where and when did the investigation begin?", None),
     ("What are the reasons and what other reasons?", None),
+    ("Is it true? Russia delisted the Taliban.", None),
 ])
 def test_a_compound_question_is_read_as_its_questions(question, parts):
     assert split_compound(question) == (parts or [question])
