@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 
 import numpy as np
+from lemminflect import getAllLemmas
 
 from qa.embedding import get_embedder
 from qa.framing import unframed
@@ -17,6 +18,11 @@ _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"the group|the country|the organi[sz]ation|the same|the two \w+|both (?:sides|parties|countries)|the latter|"
     r"the former)\b", re.I)
+_AUXILIARY_WORDS = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had",
+                              "can", "could", "will", "would", "should", "might", "may", "must"})
+# a second clause, where a pronoun may stand for a name of the first: "What did Iran do after Russia delisted it?"
+_CLAUSE = re.compile(r"\b(?:after|when|because|since|before|if|while|until|once|as|that|which|who|whom|and|but|or)\b",
+                     re.I)
 _PERSON = re.compile(r"\b(?:he|him|his|she|hers)\b", re.I)  # "her" may be "his" or "him": left out
 # "Why did Russia delist the Taliban and how did the Taliban respond?": a question, then "and" or "but"
 # and a second question (or a bare "when?"); only where both are whole questions, so "What do Iran and
@@ -77,9 +83,22 @@ def is_follow_up(question: str) -> bool:
 
 def may_stand_alone(question: str) -> bool:
     """A follow-up only by a pronoun, which may stand for the question's own words: "How has the Taliban
-    used its visits to Iran and China?" (not "And Iran?", "How did they respond?" or "Why?")."""
+    used its visits to Iran and China?" (not "And Iran?", "How did they respond?", "Why?", or "How did the
+    Taliban condemn it?", whose pronoun is its verb's object: it cannot stand for the verb's subject)."""
     question = split_compound(question)[0]
-    return bool(_ANAPHORA.search(question)) and not (_leans_by_form(question) or _brings_little(question))
+    pointing = list(_ANAPHORA.finditer(question))
+    return bool(pointing) and not (_leans_by_form(question) or _brings_little(question)
+                                   or all(_object_of_clause(question, p) for p in pointing))
+
+
+def _object_of_clause(question: str, pronoun: re.Match) -> bool:
+    """Whether `pronoun` is the object of the verb just before it, in the question's one clause ("condemn
+    it", "bind them"; not "say it would", "after Russia delisted it" or "attacks against them")."""
+    before, after = question[:pronoun.start()].split(), question[pronoun.end():].split()
+    verb = before[-1].lower() if before else ""
+    return (pronoun[0].lower() in ("it", "them", "him", "her") and verb not in _AUXILIARY_WORDS
+            and "VERB" in getAllLemmas(verb) and not _CLAUSE.search(question[:pronoun.start()])
+            and not (after and after[0].lower() in _AUXILIARY_WORDS))
 
 
 def _leans_by_form(question: str) -> bool:

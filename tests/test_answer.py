@@ -22,7 +22,7 @@ from qa.answer_types import (
 )
 from qa.bylines import SourceAsked, asked_of_source
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
-from qa.conversation import exchange, is_follow_up, last_reply, resolve, split_compound
+from qa.conversation import exchange, is_follow_up, last_reply, may_stand_alone, resolve, split_compound
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.framing import unframed
@@ -1032,6 +1032,27 @@ def test_a_pronoun_standing_for_the_question_s_own_words_does_not_pull_in_anothe
                {"role": "assistant", "content": answer(first, index_dir=index).answer}]
     assert expected in answer(question, index_dir=index).citations[0].quote
     assert answer(question, history, index_dir=index).to_dict() == answer(question, index_dir=index).to_dict()
+
+
+@pytest.mark.parametrize(("question", "alone"), [
+    ("How has the Taliban used its visits to Iran and China?", True),
+    ("What did the Taliban leadership say it would not allow?", True),  # "it" opens a clause: the leadership
+    ("What did Iran do after Russia delisted it?", True),
+    ("How might Iran and Russia respond to IS attacks against them?", True),
+    ("How did the Taliban condemn it?", False),  # the object of "condemn" is not its subject
+    ("What other ties bind them?", False),
+])
+def test_a_pronoun_may_stand_for_the_question_s_own_words_unless_it_is_its_verb_s_object(question, alone):
+    assert may_stand_alone(question) is alone
+
+
+def test_a_pronoun_that_is_its_verb_s_object_is_read_with_the_topic(built):
+    """After the Crocus City attack, "How did the Taliban condemn it?" is about the attack, not about
+    Tajikistan condemning the Taliban's approach to Islam."""
+    _, index = built
+    first = "What happened at Crocus City?"
+    history = exchange(first, answer(first, index_dir=index).answer)
+    assert "Crocus City" in answer("How did the Taliban condemn it?", history, index_dir=index).citations[0].quote
 
 
 def one_document_index(tmp_path, body: str):
