@@ -88,8 +88,10 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
     """One answer to a compound question from the answers to its parts: the first part's citations, then
     each later part's lead quote (its further quotes would crowd the first part's out), renumbered; a
     quote already cited is not cited again, or replaces the citation it takes in ("On April 23, ..." by
-    "On April 23, ... Mujahid said ..."); `read_as` names the parts, and those the sources do not answer."""
+    "On April 23, ... Mujahid said ..."); `read_as` names the parts as each was read ("And China's?": "What
+    is China's stance?"), and those the sources do not answer."""
     grounded = [a for a in answers if a.grounded]
+    parts = [a.read_as or p for p, a in zip(parts, answers)]
     unanswered = [p for p, a in zip(parts, answers) if not a.grounded]
     read_as = " + ".join(parts) + (f" (not in the sources: {' + '.join(unanswered)})" if grounded and unanswered
                                    else "")

@@ -819,6 +819,8 @@ def test_a_compound_question_is_answered_part_by_part(built):
     assert result.grounded and [c.n for c in result.citations] == list(range(1, len(quotes) + 1))
     assert "urgent issues" in quotes[0] and any("will open the way" in q for q in quotes[1:])
     assert result.read_as == "Why did Russia delist the Taliban? + How did the Taliban respond?"
+    several = answer("What does China want from the Taliban? And Pakistan?", index_dir=index)
+    assert several.read_as == "What does China want from the Taliban? + What does Pakistan want from the Taliban?"
     assert result.answer == " ".join(f"“{escape_markdown(q)}” [{n}]" for n, q in enumerate(quotes, 1))
     check_citations(result, index)
     half = answer("Why did Russia delist the Taliban, and who is the president of Brazil?", index_dir=index)
