@@ -13,6 +13,7 @@ from qa import conversation
 from qa.abbreviations import spell_out
 from qa.answer_types import defined_names, question_types
 from qa.bylines import (
+    WHICH_SOURCE,
     SourceAsked,
     answer_of_source,
     asked_of_source,
@@ -197,9 +198,9 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
                    top_k: int | None, settings: Settings) -> Trace | None:
     """A question about a source itself, answered from the source it names by its subject ("the article
     about exporting instability": the one that best answers "exporting instability") or, for "it", from
-    the source of the first quote of the last answer that quoted one; None when there is none, when "it"
-    or "the report" may be a text the sources tell of (the question before was not about a source), or
-    when the subject's source is no source of the question (`is_about_source`)."""
+    the source of the first quote of the last answer that quoted one (a refusal saying so if there is
+    none); None when "it" or "the report" may be a text the sources tell of (the question before was not
+    about a source), or when the subject's source is no source of the question (`is_about_source`)."""
     if asked.about:
         trace = _run_one(asked.about, None, index_dir, top_k, settings)
         if not trace.answer.grounded:
@@ -218,8 +219,8 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     replies = (conversation.content_text(t["content"]) for t in reversed(history or []) if t["role"] == "assistant")
     doc_no = next((found for reply in replies if (found := document_quoting(index, first_quote(reply))) is not None),
                   None)
-    if doc_no is None:
-        return None
+    if doc_no is None:  # "the article", and no answer has quoted one
+        return Trace(Answer(question, WHICH_SOURCE, grounded=False), question, [], [], index)
     return Trace(answer_of_source(index, question, asked, doc_no, 1.0), question, [], [], index)
 
 

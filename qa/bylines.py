@@ -26,6 +26,8 @@ _ASKS = (
     ("date", re.compile(rf"^\W*when\s+did\s+{_TEXT}\s+(?:come\s+out|appear)\W*$", re.I)),
 )
 _ABOUT = re.compile(r"^\s*(?:about|on|regarding|concerning|that\s+(?:discusses|covers|is\s+about)|from|by|in)\s+", re.I)
+WHICH_SOURCE = (f"{NOT_IN_SOURCES} It asks about a source without saying which: name what it is about (“Who "
+                f"wrote the article about …?”), or ask after an answer that quotes it.")
 NAMED_SHARE = 0.5  # of the words naming a source that its title or credit must hold, when it keeps no record
 HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a date further on is an event's
 

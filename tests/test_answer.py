@@ -1346,6 +1346,8 @@ def test_who_wrote_a_source_and_when_is_quoted_from_its_own_text(built):
     report = "What did the UN report say about ISKP?"
     told_of = answer("Who wrote it?", exchange(report, answer(report, index_dir=index).answer), index_dir=index)
     assert all(c.quote != "Michael Hughes" for c in told_of.citations)  # the UN's report, not the article
+    which = answer("Who wrote the article?", index_dir=index)  # no answer has quoted one yet
+    assert not which.grounded and "without saying which" in which.answer
     unnamed = answer("Who wrote the article on IS challenges and opportunities for the Taliban?", index_dir=index)
     assert not unnamed.grounded and not unnamed.citations
     assert "does not name its author" in unnamed.answer and unnamed.related
