@@ -43,6 +43,7 @@ FURTHER_SHARE = 0.8
 # "What did Qureshi say?" asks what he said: a further quote of what someone else said shares only the frame
 SPEECH = frozenset(tokenize("say"))
 RELATED = 3  # nearest passages offered beside a refusal
+ABSENT_SHOWN = 3  # of the question's words no source has, those a refusal names
 
 
 def escape_markdown(text: str) -> str:
@@ -138,7 +139,11 @@ def _not_in_sources(index: IndexData, question: str, unknown: list[str], since: 
     if since and older(newest, since):
         return f"{NOT_IN_SOURCES} It asks about {_shown(since)}; the newest source is dated {newest}."
     absent = unknown_words(index, question)
-    return f"{NOT_IN_SOURCES} No source has the word {_either(absent)}." if absent else NOT_IN_SOURCES
+    if not absent:
+        return NOT_IN_SOURCES
+    more = len(absent) - ABSENT_SHOWN  # a question in another language lacks most of its words: name a few
+    return (f"{NOT_IN_SOURCES} No source has the word {_either(absent[:ABSENT_SHOWN])}"
+            f"{f' (nor {more} more of its words)' if more > 0 else ''}.")
 
 
 def _shown(iso: str) -> str:

@@ -688,6 +688,9 @@ def test_a_question_put_to_the_sources_is_answered_about_its_subject(built):
     # declined for weak evidence, with the word no source has
     result = answer("Is there anything about opium in the sources?", index_dir=built[1])
     assert not result.grounded and result.answer.endswith("No source has the word “opium”.")
+    french = answer("Pourquoi la Russie a-t-elle retiré les talibans de sa liste?", index_dir=built[1])
+    assert not french.grounded and french.answer.endswith(
+        "No source has the word “Pourquoi” or “la” or “a-t-elle” (nor 3 more of its words).")
 
 
 def test_over_long_question_raises_value_error(built):
