@@ -18,8 +18,6 @@ _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
     r"the group|the country|the organi[sz]ation|the same|the two \w+|both (?:sides|parties|countries)|the latter|"
     r"the former)\b", re.I)
-_AUXILIARY_WORDS = frozenset({"is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had",
-                              "can", "could", "will", "would", "should", "might", "may", "must"})
 # a second clause, where a pronoun may stand for a name of the first: "What did Iran do after Russia delisted it?"
 _CLAUSE = re.compile(r"\b(?:after|when|because|since|before|if|while|until|once|as|that|which|who|whom|and|but|or)\b",
                      re.I)
@@ -33,6 +31,7 @@ _WH = r"(?:how|why|what|when|where|who|which|whom|whose)"
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|might)"
 _SECOND = (rf"{_WH}\s+{_AUX}\b.*|who\s+\w+.*|what\s+\w+ed\b.*|(?:what|which|how\s+many|how\s+much)\s+\w+(?:\s+\w+)?\s+"
            rf"{_AUX}\b.*|(?:how|why|when|where)\W*")
+_AUX_WORD = re.compile(rf"{_AUX}|be|been|may|must", re.I)
 _COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+(?P<second>{_SECOND})$",
                        re.I | re.S)
 # questions asked one after another: a question mark, then more (each asks, as a question mark or its
@@ -96,9 +95,9 @@ def _object_of_clause(question: str, pronoun: re.Match) -> bool:
     it", "bind them"; not "say it would", "after Russia delisted it" or "attacks against them")."""
     before, after = question[:pronoun.start()].split(), question[pronoun.end():].split()
     verb = before[-1].lower() if before else ""
-    return (pronoun[0].lower() in ("it", "them", "him", "her") and verb not in _AUXILIARY_WORDS
+    return (pronoun[0].lower() in ("it", "them", "him", "her") and not _AUX_WORD.fullmatch(verb)
             and "VERB" in getAllLemmas(verb) and not _CLAUSE.search(question[:pronoun.start()])
-            and not (after and after[0].lower() in _AUXILIARY_WORDS))
+            and not (after and _AUX_WORD.fullmatch(after[0])))
 
 
 def _leans_by_form(question: str) -> bool:
