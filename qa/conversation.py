@@ -48,6 +48,7 @@ _ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliat
 _OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+about\b|what\s+else\b)?", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")
 CONTEXT_CHARS = 400
+MAX_QUESTIONS = 4  # asked one after another, each answered in turn; more are read as one text
 TOPIC_TURNS = 3
 POINTING_TURNS = 6
 
@@ -57,7 +58,7 @@ def split_compound(question: str) -> list[str]:
     delist the Taliban?", "How did the Taliban respond?"), or several asked one after another ("What is
     Russia's stance? And China's?"); the question alone when it asks one."""
     asked = _SEVERAL.split(question.strip())
-    if len(asked) > 1 and all(q.endswith("?") or _ASKS.match(q) for q in asked[1:]):
+    if 1 < len(asked) <= MAX_QUESTIONS and all(q.endswith("?") or _ASKS.match(q) for q in asked[1:]):
         return [part for q in asked for part in _split_one(q)]
     return _split_one(question)
 

@@ -806,6 +806,7 @@ def test_a_pronoun_follow_up_says_whom_it_was_read_as_asking_about(first, follow
     ("Where and when did the investigation begin?", None),
     ("What are the reasons and what other reasons?", None),
     ("Is it true? Russia delisted the Taliban.", None),
+    ("Who is X? " * 5, None),  # more than a reader asks at once: one text, not five answers
 ])
 def test_a_compound_question_is_read_as_its_questions(question, parts):
     assert split_compound(question) == (parts or [question])
