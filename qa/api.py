@@ -203,8 +203,7 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     about a source), or when the subject's source is no source of the question (`is_about_source`)."""
     if asked.about:
         trace = _run_one(asked.about, None, index_dir, top_k, settings)
-        if not trace.answer.grounded:
-            trace.answer.question = question
+        if not trace.answer.grounded:  # `run` puts back the question as asked
             return trace
         cited = trace.answer.citations[0]
         doc_no = document_number(trace.index, cited.doc_id)

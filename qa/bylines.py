@@ -8,6 +8,7 @@ import re
 from typing import NamedTuple
 
 from qa.compose import NOT_IN_SOURCES, cite, escape_markdown, quoted_answer
+from qa.evidence import Evidence
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lexical import tokenize
@@ -56,15 +57,21 @@ def answer_of_source(index: IndexData, question: str, asked: SourceAsked, doc_no
     """The answer to `question` about document `doc_no`: the sentences of its text that name its authors
     (or publisher) or give its date, quoted; else an abstention that says what its record holds."""
     doc = index.documents[doc_no]
-    sentences = _crediting(index, doc_no) if asked.kind == "author" else _dating(index, doc_no)
-    if sentences:
-        citations = [cite(index, n, s, score) for n, s in enumerate(sentences, 1)]
+    ids = (index.spans.sent_doc == doc_no).nonzero()[0]  # a document's sentences are numbered in a run
+    sentences = range(int(ids[0]), int(ids[-1]) + 1)
+    quoted = _crediting(index, doc, sentences) if asked.kind == "author" else _dating(index, doc, sentences)
+    if quoted:
+        citations = [cite(index, n, _evidence(index, s, score)) for n, s in enumerate(quoted, 1)]
         return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
     record = _record(asked, doc)
     what = "name its author" if asked.kind == "author" else "give its date"
     said = f"; its record gives {escape_markdown(record)}" if record else ""
     return Answer(question, f"{NOT_IN_SOURCES} The text of “{escape_markdown(doc.title)}” does not {what}{said}.",
-                  grounded=False, related=[cite(index, 1, _first_sentence(index, doc_no), score)])
+                  grounded=False, related=[cite(index, 1, _evidence(index, sentences[0], score))])
+
+
+def _evidence(index: IndexData, sentence: int, score: float) -> Evidence:
+    return Evidence(sentence, int(index.spans.sent_chunk[sentence]), score)
 
 
 def is_about_source(index: IndexData, asked: SourceAsked, doc: Document) -> bool:
@@ -95,31 +102,20 @@ def document_quoting(index: IndexData, quote: str) -> int | None:
     return next((i for i, d in enumerate(index.documents) if quote and quote in d.text), None)
 
 
-def _sentences(index: IndexData, doc_no: int) -> range:
-    ids = (index.spans.sent_doc == doc_no).nonzero()[0]
-    return range(int(ids[0]), int(ids[-1]) + 1) if len(ids) else range(0)
-
-
-def _first_sentence(index: IndexData, doc_no: int) -> int:
-    return _sentences(index, doc_no)[0]
-
-
-def _crediting(index: IndexData, doc_no: int) -> list[int]:
-    """The sentences holding the first mention of each author (or else of the publisher), in order."""
-    doc = index.documents[doc_no]
+def _crediting(index: IndexData, doc: Document, sentences: range) -> list[int]:
+    """Of `doc`'s `sentences`, those holding the first mention of each author (or else of the publisher)."""
     found: set[int] = set()
     for name in doc.authors or ([doc.publisher] if doc.publisher else []):
-        first = next((s for s in _sentences(index, doc_no) if name in index.sentence_text(s)), None)
+        first = next((s for s in sentences if name in index.sentence_text(s)), None)
         if first is not None:
             found.add(first)
     return sorted(found)
 
 
-def _dating(index: IndexData, doc_no: int) -> list[int]:
-    """The first sentence among the document's first HEAD_SENTENCES that writes its date."""
-    forms = _written_dates(index.documents[doc_no])
-    head = _sentences(index, doc_no)[:HEAD_SENTENCES]
-    return next(([s] for s in head if any(f in index.sentence_text(s) for f in forms)), [])
+def _dating(index: IndexData, doc: Document, sentences: range) -> list[int]:
+    """The first of `doc`'s first HEAD_SENTENCES `sentences` that writes its date."""
+    forms = _written_dates(doc)
+    return next(([s] for s in sentences[:HEAD_SENTENCES] if any(f in index.sentence_text(s) for f in forms)), [])
 
 
 def _written_dates(doc: Document) -> list[str]:

@@ -117,7 +117,7 @@ def quoted_answer(citations: list[Citation]) -> str:
 
 
 def _abstain(index: IndexData, question: str, evidence: list[Evidence], message: str) -> Answer:
-    related = [_citation(index, n, e, *_sentence_span(index, e.sentence)) for n, e in enumerate(evidence[:RELATED], 1)]
+    related = [cite(index, n, e) for n, e in enumerate(evidence[:RELATED], 1)]
     return Answer(question, message, grounded=False, related=related)
 
 
@@ -195,10 +195,9 @@ def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
                or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
 
 
-def cite(index: IndexData, n: int, sentence: int, score: float) -> Citation:
-    """Citation `n`, quoting one sentence whole."""
-    evidence = Evidence(sentence, int(index.spans.sent_chunk[sentence]), score)
-    return _citation(index, n, evidence, *_sentence_span(index, sentence))
+def cite(index: IndexData, n: int, e: Evidence) -> Citation:
+    """Citation `n`, quoting the sentence of `e` whole."""
+    return _citation(index, n, e, *_sentence_span(index, e.sentence))
 
 
 def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:
