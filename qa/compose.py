@@ -31,6 +31,7 @@ from qa.types import Answer, Citation
 
 NOT_IN_SOURCES = "The sources do not answer this question."
 NO_NAME = "The passage that matches it best does not mention"
+NAMING_WEAKER = "; the possibly related passages that name it match the question less closely"
 WEAK_EVIDENCE = ("Weaker evidence: these quotes match the question less closely than most answers do; "
                  "check that they answer it.")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
@@ -79,8 +80,11 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                         f"{NOT_IN_SOURCES} The passages nearest to it {escape_markdown(missing)}.")
     unmentioned = unmentioned_names(index, question, chosen[0].sentence, citations[0].passage)
     if unmentioned:
-        return _abstain(index, question, _naming_first(index, question, evidence),
-                        f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once.")
+        related = _naming_first(index, question, evidence)
+        # what is offered below may name it: say why those passages do not answer either
+        weaker = NAMING_WEAKER if related[0] is not evidence[0] else ""
+        return _abstain(index, question, related,
+                        f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
     caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 

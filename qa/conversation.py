@@ -151,7 +151,7 @@ def resolve(question: str, history: list[dict] | None, last_lead: str = "") -> R
                            turned_to=tuple(name_words(question)))
         # the opener only frames the follow-up: "about" of "What about China?" is no match for "little known
         # about how ..."
-        return Reading(query, question[_OPENER.match(question).end():].strip() or question)
+        return Reading(query, brought(question) or question)
     if not (tokenize(question) or pointing):
         return Reading(query, question)
     names = name_words(topic)
@@ -199,8 +199,13 @@ def _turned(question: str, earlier: str) -> str:
     likeness = (vectors[len(new):] @ vectors[:len(new)].T).mean(axis=1)  # "Iran and Pakistan": like each
     start, end = old[int(np.argmax(likeness))]
     turned = f"{earlier[:start]}{question[new[0][0]:new[-1][1]]}{earlier[end:]}"
-    brought = set(tokenize(question[_OPENER.match(question).end():]))
-    return turned if turned != earlier and brought <= set(tokenize(turned)) else ""
+    return turned if turned != earlier and set(tokenize(brought(question))) <= set(tokenize(turned)) else ""
+
+
+def brought(question: str) -> str:
+    """What a follow-up brings itself: the question without the words that open it ("And what about
+    Iran?": "Iran?")."""
+    return question[_OPENER.match(question).end():].strip()
 
 
 def _topic(history: list[dict], pointing: bool = False) -> list[str]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from qa.abbreviations import spelt_out
 from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
@@ -18,6 +20,7 @@ from qa.answer_types import (
     missing_figure,
     reports_speech_of,
 )
+from qa.conversation import brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -128,8 +131,8 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     if not asked.last_lead:
         return evidence
     question, last_lead = asked.question, asked.last_lead
-    own, names = _brought(index, question)
-    if _asks_what_came_next(question, own, names):
+    own = _brought(index, question)
+    if _asks_what_came_next(question, own.own, own.names):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
             return [evidence[after], *evidence[:after], *evidence[after + 1:]]
@@ -139,7 +142,7 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     start, end = quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], asked.reason)[0]
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     context = sentence_before(index, top.sentence)  # what the quote is about may be named there ("the step")
-    answers = _answers_new_words(question, own, names)
+    answers = _answers_new_words(question, own)
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
         return evidence
     overlap = Overlap(index, asked.words)
@@ -161,8 +164,8 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
     which the earlier turn's words found."""
     if not asked.last_lead or not asks_when(asked.question):
         return False
-    own, names = _brought(index, asked.question)
-    words = own - names
+    own = _brought(index, asked.question)
+    words = own.own - own.names
     return bool(words) and not words & set(tokenize(quote)) and not _dates_referent(quote, asked.referents)
 
 
@@ -180,15 +183,31 @@ def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     1973 treaty, for its date and names; "This led to clashes ... in May 2023" answers it)."""
     if not asked.last_lead:
         return evidence
-    answers = _answers_new_words(asked.question, *_brought(index, asked.question))
+    answers = _answers_new_words(asked.question, _brought(index, asked.question))
     if answers(read_with_before(index, evidence[0].sentence)):
         return evidence
     return lead_with(evidence, lambda e: answers(read_with_before(index, e.sentence)))
 
 
-def _brought(index: IndexData, question: str) -> tuple[set[str], set[str]]:
-    """The stems a follow-up brings itself, and the stems of the names in it."""
-    return set(index.sentence_lexical.query_tokens(question)), stems(name_words(question))
+class Brought(NamedTuple):
+    """The stems a follow-up brings itself (not those of its opener: "about" of "What about the TTP?"),
+    the stems of the names in it, and for each abbreviation among them the stems of what it stands for
+    in the sources ("ttp": "tehreek", "taliban", "pakistan")."""
+
+    own: set[str]
+    names: set[str]
+    spelt: dict[str, set[str]]
+
+
+def _brought(index: IndexData, question: str) -> Brought:
+    text = brought(question) or question
+    return Brought(set(index.sentence_lexical.query_tokens(text)), stems(name_words(text)), spellings(index, text))
+
+
+def spellings(index: IndexData, text: str) -> dict[str, set[str]]:
+    """The stems of what each abbreviation in `text` stands for in the sources."""
+    return {key: set(tokenize(name)) for short, name in spelt_out(text, index.glossary).items()
+            for key in tokenize(short.replace("-", "")) if name not in text}
 
 
 def stems(words: Sequence[str]) -> set[str]:
@@ -246,9 +265,14 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     with the one before it, when the best does not: "And China?" after "What did Russia announce on April
     23?" is not answered by Russia's announcement."""
     names = stems(asked.turned_to)
-    if not names or names_one(read_with_before(index, evidence[0].sentence), names):
+    spelt = spellings(index, " ".join(asked.turned_to))
+
+    def named(e: Evidence) -> bool:
+        return names_one(read_with_before(index, e.sentence), names, spelt)
+
+    if not names or named(evidence[0]):
         return evidence
-    return lead_with(evidence, lambda e: names_one(read_with_before(index, e.sentence), names), keep=RELATIVE_KEEP)
+    return lead_with(evidence, named, keep=RELATIVE_KEEP)
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
@@ -258,16 +282,18 @@ def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
             and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
 
 
-def _answers_new_words(question: str, own: set[str], names: set[str]) -> Callable[[Sequence[str]], bool]:
-    """A test of whether a text's stems hold at least half the words the follow-up brings itself (`own`;
-    never, when it asks for more). A name (`names`) counts in any spelling alike ("And in Tajikistan?" is
-    answered by "on the Tajik border")."""
+def _answers_new_words(question: str, brought: Brought) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a text's stems hold at least half the words the follow-up brings itself (never,
+    when it asks for more). A name counts in any spelling alike ("And in Tajikistan?" is answered by "on
+    the Tajik border"), an abbreviation spelt out ("And the TTP?" by "the Tehreek Taliban Pakistan")."""
+    own = brought.own
     if not own or _MORE.search(question):
         return lambda tokens: False
 
     def answers(tokens: Sequence[str]) -> bool:
         held = set(tokens)
-        found = [w for w in own if w in held or (w in names and any(spelt_alike(w, h) for h in held))]
+        found = [w for w in own if w in held or (w in brought.names and any(spelt_alike(w, h) for h in held))
+                 or brought.spelt.get(w, {""}) <= held]
         return 2 * len(found) >= len(own)
     return answers
 
@@ -281,15 +307,16 @@ def holds_question_words(tokens: list[str], overlap: Overlap) -> bool:
     return overlap.words(tokens) >= MIN_OVERLAP
 
 
-def names_one(tokens: list[str], names: set[str]) -> bool:
+def names_one(tokens: list[str], names: set[str], spelt: dict[str, set[str]] | None = None) -> bool:
     """Whether the tokens of a sentence read with the one before it (`read_with_before`) name one of
     `names` (spelt alike), if any are given; a one-word country is named by its capital and a capital by
-    its one-word country, as in the question-word overlap ("And in Russia?": "... in Moscow")."""
+    its one-word country, as in the question-word overlap ("And in Russia?": "... in Moscow"), and an
+    abbreviation by what it stands for (`spelt`, see `spellings`)."""
     if not names:
         return True
     held = set(tokens)
     return any(spelt_alike(n, t) for t in held for n in names) or any(
-        place <= held for n in names if (place := same_place(n)))
+        place <= held for n in names if (place := same_place(n) or (spelt or {}).get(n)))
 
 
 def read_alone(index: IndexData, sentence: int) -> list[str]:

@@ -329,6 +329,7 @@ def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answ
     assert "The passage that matches it best does not mention “Kyrgyzstan”, and its source does at most once" \
         in result.answer
     assert "Kyrgyzstan" in result.related[0].quote  # what is offered instead at least names it
+    assert "the possibly related passages that name it match the question less closely" in result.answer
     result = answer("Did Tehran ever bring the Taliban together with Afghan opposition figures?", index_dir=index)
     assert result.grounded and "Tehran" not in result.citations[0].passage
     assert "hosted an official meeting between the Taliban" in result.citations[0].quote
@@ -934,6 +935,9 @@ def test_a_country_is_named_by_its_capital_and_a_capital_by_its_country():
     assert not names_one(moscow, set(tokenize("Iran")))
     assert names_one(tokenize("Russia has supported the removal."), set(tokenize("Moscow")))
     assert names_one(tokenize("Iranian officials met them."), set(tokenize("Iran")))  # spelt alike
+    ttp = {"ttp": set(tokenize("Tehreek Taliban Pakistan"))}  # an abbreviation by what it stands for
+    assert names_one(tokenize("the Tehreek Taliban Pakistan, has grown bold"), {"ttp"}, ttp)
+    assert not names_one(tokenize("Pakistan has grown bold"), {"ttp"}, ttp)
 
 
 def test_a_follow_up_is_led_by_a_sentence_holding_the_words_it_brings(built):
@@ -1305,6 +1309,20 @@ def test_what_about_frames_a_follow_up_and_is_no_word_of_it(built):
     assert resolve("What about China?", history).words == "China?"
     result = answer("What about China?", history, index_dir=index)
     assert result.grounded and all("China" in c.quote for c in result.citations)
+    check_citations(result, index)
+
+
+def test_a_follow_up_turned_to_an_abbreviation_is_led_by_what_it_stands_for(built):
+    """ "What about the TTP?" turns the earlier question to the TTP, which the best sentence names as the
+    "Tehreek Taliban Pakistan"; "about" of its opener is no word it brings ("little known about how ...")."""
+    _, index = built
+    first = "Why is Pakistan's relationship with the Taliban strained?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    result = answer("What about the TTP?", history, index_dir=index)
+    assert result.grounded and result.read_as == "Why is TTP's relationship with the Taliban strained?"
+    assert "Tehreek Taliban Pakistan" in result.citations[0].quote
+    assert "little known about" not in result.answer
     check_citations(result, index)
 
 
