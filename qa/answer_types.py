@@ -69,6 +69,10 @@ _MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spe
                           r"invest|invested|investment|sell|sold|buy|bought|fees?|fined?|charged?|donated?|"
                           r"owed?|lend|lent|loans?)\b)|\bwhat (?:is|was|were|are|will be) (?:the|its|their) "
                           r"(?:[\w-]+ )?(?:cost|price)s?\b|\bwhat (?:did|does|do|will|would)\b[^?]*\bcost\W*$", re.I)
+# "How much water is Iran owed?" asks for an amount of water, not of money, whatever the verb.
+_MUCH_OF = re.compile(r"\bhow much ([a-z]+) (?:" + "|".join(_AUXILIARIES) + r")\b", re.I)
+_MONEY_NOUN = re.compile(r"money|cash|funds?|funding|aid|capital|revenues?|income|profits?|debts?|tax(?:es)?|"
+                         r"compensation|ransom|salary|wages?|rent", re.I)
 _MONEY = re.compile(r"[$£€¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|renminbi|rupees?|lakhs?|crores?|rubles?|"
                     r"roubles?|francs?|marks|pesos?|lira|lire|afghanis?|rials?|tomans?|dinars?|dirhams?|riyals?|"
                     r"shillings?|guineas?|kronor|kroner|krona|cents?|pence|usd|eur|gbp)\b", re.I)
@@ -260,7 +264,7 @@ def missing_figure(text: str, question: str) -> str:
     2022"; nor is a span of time, unless time is counted ("two months later" answers "How many months?");
     nor is "the two parties" or "all four", which point back to what was named before, unless they count
     what is asked about ("How many partners?": "the three main partners")."""
-    if _MONEY_ASKED.search(question):
+    if _MONEY_ASKED.search(question) and not _of_other_than_money(question):
         return "" if _MONEY.search(text) else SUM_OF_MONEY
     if not _COUNT.search(question):
         return ""
@@ -268,6 +272,11 @@ def missing_figure(text: str, question: str) -> str:
     text = _DURATION.sub(lambda m: m[0] if asked.intersection(tokenize(m[1])) else " ", _YEAR.sub(" ", text))
     text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", text)
     return "" if _QUANTITY.search(text) else FIGURE
+
+
+def _of_other_than_money(question: str) -> bool:
+    much = _MUCH_OF.search(question)
+    return bool(much) and not (_MONEY_NOUN.fullmatch(much[1]) or _MONEY.fullmatch(much[1]))
 
 
 def unanswered(text: str, question: str) -> str:

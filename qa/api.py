@@ -133,7 +133,9 @@ def _respelt(text: str, index: IndexData) -> str:
             return word[0]
         for sentence in lexical.top(stem, 3):
             said = index.sentence_text(int(sentence))
-            found = next((w[0] for w in LETTER_WORD.finditer(said) if tokenize(w[0]) == [stem]), None)
+            # a part of a hyphenated word too: "Uyghur" is written "Uighur" in "Uighur-led"
+            found = next((part for w in LETTER_WORD.finditer(said) for part in {w[0], *w[0].split("-")}
+                          if tokenize(part) == [stem]), None)
             if found:
                 return found
         return word[0]

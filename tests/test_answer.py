@@ -20,6 +20,7 @@ from qa.answer_types import (
     question_types,
     unanswered,
 )
+from qa.api import prepare
 from qa.bylines import SourceAsked, asked_of_source
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import exchange, is_follow_up, last_reply, may_stand_alone, resolve, split_compound
@@ -201,6 +202,9 @@ def test_a_follow_up_pointing_at_what_no_source_mentions_is_declined_too(built):
     ("How many fighters does it have?", "It has hosted them for half a century.", True),
     ("How many years did the war last?", "It lasted two and a half years.", False),
     ("How much water does the treaty give Iran?", "The 1973 Helmand River Water Treaty was never ratified.", True),
+    ("How much water is Iran owed?", "Iran is owed 820 million cubic meters a year.", False),  # water, not money
+    ("How much land was sold?", "About 300 acres were sold.", False),
+    ("How much aid did Russia pay?", "Russia paid for 300 trucks of wheat.", True),  # aid is money
     ("What share of imports come from Iran?", "Approximately 53% of imports come from Iran.", False),
     ("How much has ISKP grown?", "It has grown a great deal.", False),  # a degree, which words may give
     ("Why did Russia delist the Taliban?", "It needs a dialogue.", False),
@@ -401,6 +405,9 @@ def test_misspelt_names_find_what_the_right_spelling_finds(built):
         "Why did Rusia delist the Talibn?", index_dir=index)
     assert misspelt.grounded and misspelt.citations[0].quote == right.citations[0].quote
     assert misspelt.citations[0].score == pytest.approx(right.citations[0].score, abs=0.02)
+    # a spelling the sources write only in a hyphenated word ("Uighur-led") is still theirs
+    data = load_index(index, Settings().model_name)
+    assert "Uighur" in prepare("What do Uyghur militants want?", None, data).text
     lexical = load_index(index, Settings().model_name).sentence_lexical
     assert lexical.query_tokens("Zabiulah, neighbouring; bank") == ["zabihullah", "neighbor", "bank"]
     called = LexicalIndex.build([tokenize("The council called a vote.")])
