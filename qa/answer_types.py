@@ -91,6 +91,8 @@ CAUSAL = re.compile(r"^\W*to \w+|\b(because|since(?!\s+" + _TIME_AFTER_SINCE + r
 # in prescriptive words ("the best course of action is to ...", "should", "must")
 _ADVISING = r"recommend\w*|advis(?:e|es|ed|ing)|urg(?:e|es|ed|ing)"
 ADVICE_ASKED = re.compile(rf"^(?!\W*why\b).*\b(?:{_ADVISING}|advocat(?:e|es|ed|ing)|should)\b", re.I)
+# ... by a verb of advising: "should" may be no advice asked for ("cells that should be targeted").
+ADVISING_ASKED = re.compile(rf"^(?!\W*why\b).*\b(?:{_ADVISING}|advocat(?:e|es|ed|ing))\b", re.I)
 ADVICE = re.compile(rf"\b(?:should|must|ought to|needs? to|{_ADVISING}|"
                     r"(?:best|only) (?:course|way|option)|"
                     r"(?:essential|crucial|vital|imperative|necessary) (?:to|that))\b", re.I)

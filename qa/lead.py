@@ -13,6 +13,7 @@ from qa.abbreviations import spelt_out
 from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
+    ADVISING_ASKED,
     SUM_OF_MONEY,
     asked_speaker,
     asks_when,
@@ -226,10 +227,21 @@ def advice(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evi
     """For a question asking what someone advises, lead with a sentence in prescriptive words (see
     `lead_with`) when the best one reports what happened: "What does Sakhi recommend doing about the
     Taliban?" is not answered by "Pakistan warned the Taliban ..." in her article but by "the best course
-    of action is to provide proof ..."."""
-    if not ADVICE_ASKED.search(asked.question) or ADVICE.search(index.sentence_text(evidence[0].sentence)):
+    of action is to provide proof ...". Also one scoring RELATIVE_KEEP of the best that holds MIN_OVERLAP
+    of the question's words, read with the sentence before it and its authors' names, when a verb of
+    advising asks for it: "What did Sakhi recommend?" is best matched by her biography, which names her and
+    recommends nothing."""
+    def advises(e: Evidence) -> bool:
+        return bool(ADVICE.search(index.sentence_text(e.sentence)))
+
+    if not ADVICE_ASKED.search(asked.question) or advises(evidence[0]):
         return evidence
-    return lead_with(evidence, lambda e: bool(ADVICE.search(index.sentence_text(e.sentence))))
+    led = lead_with(evidence, advises)
+    if led is not evidence or not ADVISING_ASKED.search(asked.question):
+        return led
+    overlap = Overlap(index, asked.words)
+    return lead_with(evidence, lambda e: advises(e) and holds_question_words(read_with_before(index, e.sentence),
+                                                                             overlap), keep=RELATIVE_KEEP)
 
 
 def speaker(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:

@@ -14,6 +14,7 @@ from qa.abbreviations import Glossary, spell_out
 from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
+    ADVISING_ASKED,
     defined_names,
     holds_answer_type,
     missing_figure,
@@ -632,6 +633,12 @@ def test_a_question_asking_for_advice_is_led_by_a_sentence_giving_it(built):
     told = answer("What has Pakistan warned the Taliban about?", index_dir=index)
     assert "Pakistan warned the Taliban about harboring" in told.citations[0].quote
     assert "best course of action" not in told.citations[0].quote
+    # her biography names her and matches "What did Sakhi recommend?" far better, but recommends nothing
+    short = answer("What did Sakhi recommend?", index_dir=index)
+    assert "the best course of action is to provide proof" in short.citations[0].quote
+    # that far down only for a verb of advising: "should" may ask for no advice
+    cells = "Which cells should be targeted?"
+    assert ADVICE_ASKED.search(cells) and not ADVISING_ASKED.search(cells)
 
 
 @pytest.mark.parametrize(("question", "since"), [
