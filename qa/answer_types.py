@@ -42,6 +42,15 @@ _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(" + _MONTH_NAMES +
                        re.I)
 _AUXILIARIES = ("has", "have", "had", "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could",
                 "should", "may", "might")
+# "Has it worked?", "And did Pakistan attend?": asks whether, which a passage may tell by what it says.
+_YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:" + "|".join(_AUXILIARIES) + r")\b", re.I)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether the question asks whether something is so."""
+    return bool(_YES_OR_NO.search(question))
+
+
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
 # may give; before a noun it asks for an amount.
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(_AUXILIARIES) + r")\b)|"

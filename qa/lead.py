@@ -17,6 +17,7 @@ from qa.answer_types import (
     SUM_OF_MONEY,
     asked_speaker,
     asks_when,
+    asks_yes_or_no,
     holds_answer_type,
     missing_figure,
     reports_speech_of,
@@ -123,7 +124,9 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
     more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
     keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
-    already shown; "Why?" by the cause its quote takes in) or, read with the sentence before it, the words
+    already shown; "Why?" by the cause its quote takes in), if the follow-up asks whether something is so
+    ("Has it worked?" of the Moscow process is answered by "have yet to yield tangible dividends", which
+    described it before), or, read with the sentence before it, the words
     the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
     if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
     matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
@@ -144,7 +147,8 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     context = sentence_before(index, top.sentence)  # what the quote is about may be named there ("the step")
     answers = _answers_new_words(question, own)
-    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")):
+    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")) or (
+            asks_yes_or_no(question) and not _MORE.search(question)):
         return evidence
     overlap = Overlap(index, asked.words)
 

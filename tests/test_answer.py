@@ -15,6 +15,7 @@ from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
     ADVISING_ASKED,
+    asks_yes_or_no,
     defined_names,
     holds_answer_type,
     missing_figure,
@@ -966,6 +967,19 @@ def test_a_follow_up_is_led_by_a_sentence_holding_the_words_it_brings(built):
     result = answer("When did it lead to clashes?", history, index_dir=index)
     assert result.grounded and "This led to clashes between border guards" in result.citations[0].quote
     check_citations(result, index)
+
+
+def test_a_follow_up_asking_whether_may_be_answered_by_what_led_before(built):
+    """ "Is it growing?" after "What is ISKP?": the sentence that described ISKP ("tripled in strength")
+    answers it best, and a question asking whether something is so asks for no news."""
+    _, index = built
+    first = "What is ISKP?"
+    reply = answer(first, index_dir=index)
+    assert "tripled in strength" in reply.citations[0].quote
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply.answer}]
+    result = answer("Is it growing?", history, index_dir=index)
+    assert result.grounded and "tripled in strength" in result.citations[0].quote
+    assert asks_yes_or_no("And did Pakistan attend?") and not asks_yes_or_no("Who did Pakistan invite?")
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
