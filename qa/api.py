@@ -193,7 +193,7 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
     if not (history and conversation.may_stand_alone(question)):
         return with_topic
     alone = _run_one(question, None, index_dir, top_k, settings)
-    return with_topic if _topic_reads_better(alone.answer, with_topic.answer) else alone
+    return with_topic if _topic_reads_better(question, alone.answer, with_topic.answer) else alone
 
 
 def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None, index_dir: str | Path | None,
@@ -225,13 +225,19 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     return Trace(answer_of_source(index, question, asked, doc_no, 1.0), question, [], [], index)
 
 
-def _topic_reads_better(alone: Answer, with_topic: Answer) -> bool:
+def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> bool:
     """Whether a question whose pronoun may point back ("What did he say about the Taliban?") or to its
     own words ("How has the Taliban used its visits to Iran?", asked after another topic) is better read
     with the conversation's topic: when that leads with stronger evidence, or is not flagged as weaker
-    where alone it is."""
+    where alone it is. One naming its subject ("Did Pakistan attend?") is, unless that leads with fewer
+    of its own words: the topic's names score high whatever it asks ("Has ISKP grown?" after a question on
+    the Helmand River)."""
     if not (with_topic.grounded and alone.grounded):
         return with_topic.grounded
+    if conversation.names_its_subject(question):
+        own = set(tokenize(question))
+        return (len(own.intersection(tokenize(with_topic.citations[0].quote)))
+                >= len(own.intersection(tokenize(alone.citations[0].quote))))
     return (with_topic.citations[0].score > alone.citations[0].score
             or bool(alone.caution and not with_topic.caution))
 

@@ -31,6 +31,8 @@ _WH = r"(?:how|why|what|when|where|who|which|whom|whose)"
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|might)"
 _SECOND = (rf"{_WH}\s+{_AUX}\b.*|who\s+\w+.*|what\s+\w+ed\b.*|(?:what|which|how\s+many|how\s+much)\s+\w+(?:\s+\w+)?\s+"
            rf"{_AUX}\b.*|(?:how|why|when|where)\W*")
+_WHETHER_DONE = re.compile(r"^\W*(?:did|does|do|has|have|had|will|would|can|could)\s+(?:[\w’'-]+\s+){1,3}?"
+                           r"(?P<verb>[a-z]+)\W*$", re.I)
 _AUX_WORD = re.compile(rf"{_AUX}|be|been|may|must", re.I)
 _COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|but)\s+(?P<second>{_SECOND})$",
                        re.I | re.S)
@@ -84,11 +86,21 @@ def is_follow_up(question: str) -> bool:
 def may_stand_alone(question: str) -> bool:
     """A follow-up only by a pronoun, which may stand for the question's own words: "How has the Taliban
     used its visits to Iran and China?" (not "And Iran?", "How did they respond?", "Why?", or "How did the
-    Taliban condemn it?", whose pronoun is its verb's object: it cannot stand for the verb's subject)."""
+    Taliban condemn it?", whose pronoun is its verb's object: it cannot stand for the verb's subject); or
+    one that names its subject (`names_its_subject`)."""
     question = split_compound(question)[0]
+    if names_its_subject(question):
+        return True
     pointing = list(_ANAPHORA.finditer(question))
     return bool(pointing) and not (_leans_by_form(question) or _brings_little(question)
                                    or all(_object_of_clause(question, p) for p in pointing))
+
+
+def names_its_subject(question: str) -> bool:
+    """Whether a question asking whether someone did what it leaves unsaid names who ("Did Pakistan
+    attend?", not "Did they attend?"): it may ask of the conversation's topic, or of its subject alone
+    ("Has ISKP grown?", asked after a question on the Helmand River)."""
+    return _bare_verb(question) and bool(name_words(question)) and not _ANAPHORA.search(question)
 
 
 def _object_of_clause(question: str, pronoun: re.Match) -> bool:
@@ -102,8 +114,17 @@ def _object_of_clause(question: str, pronoun: re.Match) -> bool:
 
 
 def _leans_by_form(question: str) -> bool:
-    """"And ...", "What about ...", or a reaction without its cause ("How did the Taliban respond?")."""
-    return bool(_CONTINUATION.match(question) or _ELLIPSIS.search(question))
+    """"And ...", "What about ...", a reaction without its cause ("How did the Taliban respond?"), or
+    whether someone did what is left unsaid ("Did Pakistan attend?": attend what the conversation was
+    about)."""
+    return bool(_CONTINUATION.match(question) or _ELLIPSIS.search(question) or _bare_verb(question))
+
+
+def _bare_verb(question: str) -> bool:
+    """Whether the question asks whether its subject did something, ending on the verb ("Did Pakistan
+    attend?", "Has it worked?")."""
+    asked = _WHETHER_DONE.match(question)
+    return bool(asked) and "VERB" in getAllLemmas(asked["verb"].lower())
 
 
 def _brings_little(question: str) -> bool:

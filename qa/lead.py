@@ -125,8 +125,9 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
     keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
     already shown; "Why?" by the cause its quote takes in), if the follow-up asks whether something is so
-    ("Has it worked?" of the Moscow process is answered by "have yet to yield tangible dividends", which
-    described it before), or, read with the sentence before it, the words
+    and names no one ("Has it worked?" of the Moscow process is answered by "have yet to yield tangible
+    dividends", which described it before; "Did Iran's attitude change ...?" may ask of another topic),
+    or, read with the sentence before it, the words
     the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
     if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
     matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
@@ -135,8 +136,8 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     if not asked.last_lead:
         return evidence
     question, last_lead = asked.question, asked.last_lead
-    own = _brought(index, question)
-    if _asks_what_came_next(question, own.own, own.names):
+    new = _brought(index, question)
+    if _asks_what_came_next(question, new.words, new.names):
         after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
         if after is not None:
             return [evidence[after], *evidence[:after], *evidence[after + 1:]]
@@ -146,9 +147,9 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     start, end = quote_spans(index, [Evidence(top.sentence, top.chunk, top.score)], asked.reason)[0]
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     context = sentence_before(index, top.sentence)  # what the quote is about may be named there ("the step")
-    answers = _answers_new_words(question, own)
+    answers = _answers_new_words(question, new)
     if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")) or (
-            asks_yes_or_no(question) and not _MORE.search(question)):
+            asks_yes_or_no(question) and not new.names and not _MORE.search(question)):
         return evidence
     overlap = Overlap(index, asked.words)
 
@@ -169,8 +170,8 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
     which the earlier turn's words found."""
     if not asked.last_lead or not asks_when(asked.question):
         return False
-    own = _brought(index, asked.question)
-    words = own.own - own.names
+    new = _brought(index, asked.question)
+    words = new.words - new.names
     return bool(words) and not words & set(tokenize(quote)) and not _dates_referent(quote, asked.referents)
 
 
@@ -199,7 +200,7 @@ class Brought(NamedTuple):
     the stems of the names in it, and for each abbreviation among them the stems of what it stands for
     in the sources ("ttp": "tehreek", "taliban", "pakistan")."""
 
-    own: set[str]
+    words: set[str]
     names: set[str]
     spelt: dict[str, set[str]]
 
@@ -298,18 +299,18 @@ def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
             and index.sentence_text(before) in last_lead and index.sentence_text(sentence) not in last_lead)
 
 
-def _answers_new_words(question: str, brought: Brought) -> Callable[[Sequence[str]], bool]:
+def _answers_new_words(question: str, new: Brought) -> Callable[[Sequence[str]], bool]:
     """A test of whether a text's stems hold at least half the words the follow-up brings itself (never,
     when it asks for more). A name counts in any spelling alike ("And in Tajikistan?" is answered by "on
     the Tajik border"), an abbreviation spelt out ("And the TTP?" by "the Tehreek Taliban Pakistan")."""
-    own = brought.own
+    own = new.words
     if not own or _MORE.search(question):
         return lambda tokens: False
 
     def answers(tokens: Sequence[str]) -> bool:
         held = set(tokens)
-        found = [w for w in own if w in held or (w in brought.names and any(spelt_alike(w, h) for h in held))
-                 or brought.spelt.get(w, {""}) <= held]
+        found = [w for w in own if w in held or (w in new.names and any(spelt_alike(w, h) for h in held))
+                 or (w in new.spelt and new.spelt[w] <= held)]
         return 2 * len(found) >= len(own)
     return answers
 

@@ -25,7 +25,15 @@ from qa.answer_types import (
 from qa.api import prepare
 from qa.bylines import SourceAsked, asked_of_source
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
-from qa.conversation import exchange, is_follow_up, last_reply, may_stand_alone, resolve, split_compound
+from qa.conversation import (
+    exchange,
+    is_follow_up,
+    last_reply,
+    may_stand_alone,
+    names_its_subject,
+    resolve,
+    split_compound,
+)
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.framing import unframed
@@ -980,6 +988,27 @@ def test_a_follow_up_asking_whether_may_be_answered_by_what_led_before(built):
     result = answer("Is it growing?", history, index_dir=index)
     assert result.grounded and "tripled in strength" in result.citations[0].quote
     assert asks_yes_or_no("And did Pakistan attend?") and not asks_yes_or_no("Who did Pakistan invite?")
+
+
+def test_a_question_whether_its_subject_did_what_it_leaves_unsaid(built):
+    """ "Did Pakistan attend?" after "What did the Kremlin host earlier this week?" asks whether Pakistan
+    attended the Kremlin's dialogue, which alone it does not say; "Has ISKP grown?" after a question on
+    the Helmand River asks of ISKP alone."""
+    _, index = built
+
+    def after(first: str, question: str) -> Answer:
+        history = [{"role": "user", "content": first},
+                   {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+        return answer(question, history, index_dir=index)
+
+    result = after("What did the Kremlin host earlier this week?", "Did Pakistan attend?")
+    assert any("Pakistan surprisingly declined the invitation" in c.quote for c in result.citations)
+    assert not any("Pakistan surprisingly declined" in c.quote
+                   for c in answer("Did Pakistan attend?", index_dir=index).citations)
+    result = after("What is the dispute over the Helmand River?", "Has ISKP grown?")
+    assert "tripled in strength" in result.citations[0].quote
+    assert names_its_subject("Did Pakistan attend?") and not names_its_subject("Did they attend?")
+    assert not names_its_subject("Did Russia delist the Taliban?")
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
