@@ -118,11 +118,16 @@ _MORE = re.compile(r"\b(else|more|other|another|further|again)\b", re.I)
 # when it asks nothing else: "How did Moscow respond afterwards?" asks for a response.
 _NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$", re.I)
 _NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently come happened"))
+# "How did the Taliban respond?", "Did the Taliban welcome it?": what someone made of what was just told,
+# which a source most often tells next.
+_REACTION = re.compile(r"\b(?:respond(?:ed|s)?|react(?:ed|s)?|repl(?:y|ied|ies)|retaliated?|response|reaction|"
+                       r"welcome[ds]?)(?:\s+(?:it|this|that|them|the\s+\w+))?\W*$", re.I)
 
 
 def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
-    more ("What happened next?": the sentence its source goes on with, when retrieved). That sentence
+    more ("What happened next?": the sentence its source goes on with, when retrieved; so for "How did
+    the Taliban respond?", if that sentence reports what they said). That sentence
     keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
     already shown; "Why?" by the cause its quote takes in), if the follow-up asks whether something is so
     and names no one ("Has it worked?" of the Moscow process is answered by "have yet to yield tangible
@@ -137,8 +142,10 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
         return evidence
     question, last_lead = asked.question, asked.last_lead
     new = _brought(index, question)
-    if _asks_what_came_next(question, new.words, new.names):
-        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)), None)
+    reacting = " ".join(name_words(brought(question))) if _REACTION.search(question) else ""
+    if _asks_what_came_next(question, new.words, new.names) or reacting:
+        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)
+                      and (not reacting or reports_speech_of(index.sentence_text(e.sentence), reacting))), None)
         if after is not None:
             return [evidence[after], *evidence[:after], *evidence[after + 1:]]
     top = evidence[0]

@@ -1011,6 +1011,20 @@ def test_a_question_whether_its_subject_did_what_it_leaves_unsaid(built):
     assert not names_its_subject("Did Russia delist the Taliban?")
 
 
+def test_a_reaction_asked_after_an_event_is_what_its_source_reports_next(built):
+    """After "What did Russia announce on April 23?", the Taliban's reaction is the next sentence of the
+    announcement's paragraph, which shares little with either question; a sentence that only goes on
+    ("That said, the step was a continuation ...") is no reaction."""
+    _, index = built
+    history = []
+    for question in ["What did Russia announce on April 23?", "How did the Taliban respond?"]:
+        result = answer(question, history, index_dir=index)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": result.answer}]
+    assert "Taliban spokesman Zabihullah Mujahid said the step" in result.citations[0].quote
+    result = answer("Did the Taliban welcome it?", history, index_dir=index)
+    assert "That said" not in result.citations[0].quote
+
+
 def test_a_follow_up_to_a_follow_up_keeps_the_topic(built):
     _, index = built
     history = []
