@@ -126,28 +126,24 @@ _REACTION = re.compile(r"\b(?:respond(?:ed|s)?|react(?:ed|s)?|repl(?:y|ied|ies)|
 
 def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
     """Do not lead a follow-up with what led the last reply: "Why?" or "What happened to him?" asks for
-    more ("What happened next?": the sentence its source goes on with, when retrieved; so for "How did
-    the Taliban respond?", if that sentence reports what they said). That sentence
-    keeps the lead if its quote holds the answer type asked for ("When?" may be answered by a date
-    already shown; "Why?" by the cause its quote takes in), if the follow-up asks whether something is so
-    and names no one ("Has it worked?" of the Moscow process is answered by "have yet to yield tangible
-    dividends", which described it before; "Did Iran's attitude change ...?" may ask of another topic),
-    or, read with the sentence before it, the words
-    the follow-up brings itself ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or
-    if no other sentence scores at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words
-    matched (which take in whom "him" is): an unrelated sentence is no news. A sentence shown before may
-    lead again when it holds the follow-up's own words ("And in Tajikistan?" after a reply that quoted
-    the attack "on the Tajik border" further on)."""
+    more; "What happened next?" and "How did the Taliban respond?" for what its source tells next
+    (`_told_next`). That sentence keeps the lead if its quote holds the answer type asked for ("When?" may
+    be answered by a date already shown; "Why?" by the cause its quote takes in), if the follow-up asks
+    whether something is so and names no one ("Has it worked?" of the Moscow process is answered by "have
+    yet to yield tangible dividends", which described it before; "Did Iran's attitude change ...?" may
+    ask of another topic), or, read with the sentence before it, the words the follow-up brings itself
+    ("What did he say about Russia?" after "Who is Zabihullah Mujahid?"), or if no other sentence scores
+    at least RELATIVE_KEEP of it and holds MIN_OVERLAP of the words matched (which take in whom "him"
+    is): an unrelated sentence is no news. A sentence shown before may lead again when it holds the
+    follow-up's own words ("And in Tajikistan?" after a reply that quoted the attack "on the Tajik
+    border" further on)."""
     if not asked.last_lead:
         return evidence
     question, last_lead = asked.question, asked.last_lead
     new = _brought(index, question)
-    reacting = " ".join(name_words(brought(question))) if _REACTION.search(question) else ""
-    if _asks_what_came_next(question, new.words, new.names) or reacting:
-        after = next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)
-                      and (not reacting or reports_speech_of(index.sentence_text(e.sentence), reacting))), None)
-        if after is not None:
-            return [evidence[after], *evidence[:after], *evidence[after + 1:]]
+    after = _told_next(index, evidence, question, last_lead, new)
+    if after is not None:
+        return [evidence[after], *evidence[:after], *evidence[after + 1:]]
     top = evidence[0]
     if index.sentence_text(top.sentence) not in last_lead:
         return evidence
@@ -169,6 +165,18 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     led = lead_with(evidence, lambda e: news_fits(e) and holds_answer_type(index.sentence_text(e.sentence), question),
                     keep=RELATIVE_KEEP)
     return led if led is not evidence else lead_with(evidence, news_fits, keep=RELATIVE_KEEP)
+
+
+def _told_next(index: IndexData, evidence: list[Evidence], question: str, last_lead: str,
+               new: Brought) -> int | None:
+    """Where in `evidence` the sentence is that its source goes on with after the last lead, for "What
+    happened next?", and for "How did the Taliban respond?" if it reports what they said ("That said, the
+    step was a continuation ..." goes on, but is no reaction); None if not retrieved or not asked for."""
+    reacting = " ".join(name_words(brought(question))) if _REACTION.search(question) else ""
+    if not (_asks_what_came_next(question, new.words, new.names) or reacting):
+        return None
+    return next((i for i, e in enumerate(evidence) if _follows(index, e.sentence, last_lead)
+                 and (not reacting or reports_speech_of(index.sentence_text(e.sentence), reacting))), None)
 
 
 def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
