@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from qa.lexical import LETTER_WORD
+from qa.lexical import LETTER_WORD, tokenize
 
 # Within a name these stay lower-case and give no initial ("Movement of Uzbekistan", "al-Qaeda in the
 # Indian Subcontinent"); "The" opening a sentence is no part of a name either.
@@ -113,6 +113,14 @@ def spelt_out(question: str, glossary: Glossary) -> Mapping[str, str]:
                 found[short] = " ".join(run[i:j])
                 taken.update(range(i, j))
     return MappingProxyType({short: name for short, name in found.items() if name})
+
+
+def spelt_stems(text: str, glossary: Glossary) -> list[tuple[str, set[str], bool]]:
+    """`spelt_out` as stems: for each abbreviation, its stem (none for a one-letter one), the stems of the
+    name it stands for, and whether `text` writes that name itself ("ttp", {"tehreek", "taliban",
+    "pakistan"}, False)."""
+    return [(key, set(tokenize(name)), name in text) for short, name in spelt_out(text, glossary).items()
+            for key in tokenize(short.replace("-", ""))]
 
 
 def spell_out(question: str, glossary: Glossary) -> str:

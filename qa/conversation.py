@@ -44,8 +44,8 @@ _ASKS = re.compile(rf"^\W*(?:{_WH}|{_AUX}|and|but|what about|how about)\b", re.I
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
 # Taliban respond?", "What was the outcome?"); with an object ("react to the attack?") it stands alone.
-_ELLIPSIS = re.compile(r"\b(respond(ed|s)?|react(ed|s)?|repl(y|ied|ies)|retaliated?|response|reaction|outcome|"
-                       r"results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
+REACTING = r"respond(?:ed|s)?|react(?:ed|s)?|repl(?:y|ied|ies)|retaliated?|response|reaction"
+_ELLIPSIS = re.compile(rf"\b(?:{REACTING}|outcome|results?|consequences?|aftermath|next|afterwards?)\W*$", re.I)
 # What opens "And what about Iran's ...?": the rest is what the follow-up brings.
 _OPENER = re.compile(r"^\s*(?:(?:and|but|also|so)\b[\s,]*)*(?:(?:what|how)\s+about\b|what\s+else\b)?", re.I)
 _MARKERS = re.compile(r"\s*\[\d+\]")

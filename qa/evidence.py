@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.abbreviations import spelt_out
+from qa.abbreviations import spelt_stems
 from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
@@ -101,12 +101,11 @@ class Overlap:
         stems = [t for t in index.sentence_lexical.query_tokens(question) if t not in frame]
         self.stems = set(stems)
         self.spelt: dict[str, set[str]] = {}
-        for short, name in spelt_out(question, index.glossary).items():
-            for key in tokenize(short.replace("-", "")):  # none for a one-letter one
-                self.spelt[key] = set(tokenize(name))
-                if name in question:  # asked by name, it weighs as one word
-                    self.stems -= self.spelt[key]
-                self.stems.add(key)
+        for key, name, written in spelt_stems(question, index.glossary):
+            self.spelt[key] = name
+            if written:  # asked by name, it weighs as one word
+                self.stems -= name
+            self.stems.add(key)
         for stem in self.stems:
             place = same_place(stem)
             if place:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from qa.abbreviations import spelt_out
+from qa.abbreviations import spelt_stems
 from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
@@ -22,7 +22,7 @@ from qa.answer_types import (
     missing_figure,
     reports_speech_of,
 )
-from qa.conversation import brought
+from qa.conversation import REACTING, brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -120,8 +120,7 @@ _NEXT = re.compile(r"\b(next|then|afterwards?|after that|later|subsequently)\W*$
 _NEXT_WORDS = frozenset(tokenize("next then afterwards after later subsequently come happened"))
 # "How did the Taliban respond?", "Did the Taliban welcome it?": what someone made of what was just told,
 # which a source most often tells next.
-_REACTION = re.compile(r"\b(?:respond(?:ed|s)?|react(?:ed|s)?|repl(?:y|ied|ies)|retaliated?|response|reaction|"
-                       r"welcome[ds]?)(?:\s+(?:it|this|that|them|the\s+\w+))?\W*$", re.I)
+_REACTION = re.compile(rf"\b(?:{REACTING}|welcome[ds]?)(?:\s+(?:it|this|that|them|the\s+\w+))?\W*$", re.I)
 
 
 def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -227,8 +226,7 @@ def _brought(index: IndexData, question: str) -> Brought:
 
 def spellings(index: IndexData, text: str) -> dict[str, set[str]]:
     """The stems of what each abbreviation in `text` stands for in the sources."""
-    return {key: set(tokenize(name)) for short, name in spelt_out(text, index.glossary).items()
-            for key in tokenize(short.replace("-", "")) if name not in text}
+    return {key: name for key, name, written in spelt_stems(text, index.glossary) if not written}
 
 
 def stems(words: Sequence[str]) -> set[str]:
