@@ -100,9 +100,10 @@ class Glossary:
 def spelt_out(question: str, glossary: Glossary) -> Mapping[str, str]:
     """Abbreviation -> name, for each abbreviation in the question that the corpus spells out and each
     name in it that the corpus abbreviates ("ISKP" for "Islamic State Khorasan Province"). A question in
-    capitals has none."""
-    letters = [c for c in question if c.isalpha()]
-    if sum(c.isupper() for c in letters) * 2 > len(letters):
+    capitals has none: more than half its words in capitals, two or more ("WHAT IS ISKP?"; not "And the
+    TTP?" nor "IMU")."""
+    capitals = sum(w.isupper() for w in LETTER_WORD.findall(question) if len(w) > 1)
+    if capitals > 1 and capitals * 2 > len(LETTER_WORD.findall(question)):
         return MappingProxyType({})
     found = {m.group(): glossary.expand(m.group()) for m in _ABBREVIATION.finditer(question)}
     for run, _ in _capitalised_runs(question):

@@ -70,7 +70,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
-                     stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold)
+                     stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold,
+                     authors=not asked.defined)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     lead = citations[0].quote
@@ -161,7 +162,7 @@ def _either(names: list[str]) -> str:
 
 
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,
-            referents: set[str], floor: float) -> list[Evidence]:
+            referents: set[str], floor: float, authors: bool) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
@@ -169,7 +170,8 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
     question's words, read with the sentence before it: its score alone may come from sharing the corpus's
     general subject ("the Taliban"), and skipping it leaves the place to one that does. For a follow-up
     about someone named earlier, it must name one of `referents` too (the brother killed in Panjshir does
-    not answer where Umar was killed)."""
+    not answer where Umar was killed). A sentence holds its `authors`' names too, unless the question asks who
+    or what they are: what Sakhi wrote does not say who Sakhi is."""
     best = evidence[0]
     chosen = [best]
     for e in evidence[1:]:
@@ -183,9 +185,9 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
             if near is not None:
                 near.merged.add(e.sentence)
             elif e.score >= floor:
-                tokens = read_with_before(index, e.sentence)
+                tokens = read_with_before(index, e.sentence, authors)
                 if holds_question_words(tokens, overlap) and names_one(tokens, referents):
-                    alone = read_alone(index, e.sentence)
+                    alone = read_alone(index, e.sentence, authors)
                     if not (holds_question_words(alone, overlap) and names_one(alone, referents)):
                         e.merged.add(e.sentence - 1)  # chosen for what the sentence before says: quoted with it
                     chosen.append(e)

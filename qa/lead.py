@@ -150,8 +150,8 @@ def news(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
     quote = index.documents[int(index.spans.sent_doc[top.sentence])].text[start:end]
     context = sentence_before(index, top.sentence)  # what the quote is about may be named there ("the step")
     answers = _answers_new_words(question, new)
-    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")) or (
-            asks_yes_or_no(question) and not new.names and not _MORE.search(question)):
+    if holds_answer_type(quote, question) or answers(tokenize(f"{context} {quote}")) or _verdict_kept(
+            index, top, asked, new):
         return evidence
     overlap = Overlap(index, asked.words)
 
@@ -200,13 +200,25 @@ def own_words(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     """Lead a follow-up with a sentence holding the words it brings itself (read with the sentence before
     it), when the best does not: the earlier turns' names it is matched with pull towards sentences about
     them ("When did it lead to clashes?" after three questions on the Helmand River is best matched by the
-    1973 treaty, for its date and names; "This led to clashes ... in May 2023" answers it)."""
+    1973 treaty, for its date and names; "This led to clashes ... in May 2023" answers it). Not when the
+    last lead keeps it for a verdict (see `news`)."""
     if not asked.last_lead:
         return evidence
-    answers = _answers_new_words(asked.question, _brought(index, asked.question))
+    new = _brought(index, asked.question)
+    if _verdict_kept(index, evidence[0], asked, new):
+        return evidence
+    answers = _answers_new_words(asked.question, new)
     if answers(read_with_before(index, evidence[0].sentence)):
         return evidence
     return lead_with(evidence, lambda e: answers(read_with_before(index, e.sentence)))
+
+
+def _verdict_kept(index: IndexData, top: Evidence, asked: Asked, new: Brought) -> bool:
+    """Whether `top` led the last reply and the follow-up asks whether something is so, naming no one and
+    asking for no more: that sentence may give the verdict ("Has it worked?" after the Moscow process: "have
+    yet to yield tangible dividends")."""
+    return (index.sentence_text(top.sentence) in asked.last_lead and asks_yes_or_no(asked.question)
+            and not new.names and not _MORE.search(asked.question))
 
 
 class Brought(NamedTuple):
@@ -295,7 +307,7 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     with the one before it, when the best does not: "And China?" after "What did Russia announce on April
     23?" is not answered by Russia's announcement."""
     names = stems(asked.turned_to)
-    spelt = spellings(index, " ".join(asked.turned_to))
+    spelt = spellings(index, asked.question)  # not of the names alone: "TTP" alone reads as written in capitals
 
     def named(e: Evidence) -> bool:
         return names_one(read_with_before(index, e.sentence), names, spelt)
@@ -303,6 +315,33 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     if not names or named(evidence[0]):
         return evidence
     return lead_with(evidence, named, keep=RELATIVE_KEEP)
+
+
+# whom the question asks about as the one acting or holding a view: the name just after its auxiliary ("What
+# did Iran do ...?", "When did China host them?") or before "'s" after "what is" ("What is Russia's stance?")
+_ACTOR = re.compile(r"^\W*(?i:(?:and|but|so)\s+)?(?i:what|how|when|why|where)\s+(?:(?i:did|does|do|has|have|had|is|are|"
+                    r"was|were|will|would|can|could|should|might)\s+(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b|"
+                    r"(?i:is|are|was|were)\s+(?:the\s+)?(?P<owner>(?:[A-Z][\w’'-]*\s+)*[A-Z][\w-]*)['’]s\s)")
+
+
+def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question on what someone named did or holds, lead with a sentence naming them (read with the one
+    before it and its source's title: "The city has a proud history of theatre" in an article on Newcastle)
+    and holding MIN_OVERLAP of the question's words, when the best does not: "What is Russia's stance?" is
+    not answered by Iran's caution at "the Taliban's anti-Shi'a stance"."""
+    found = _ACTOR.search(asked.question)
+    who = " ".join(name_words(found["actor"] or found["owner"])) if found else ""
+    names, spelt = stems([who]), spellings(index, asked.question)  # "IMU": "Islamic Movement of Uzbekistan"
+
+    def named(e: Evidence) -> bool:
+        title = index.documents[int(index.spans.sent_doc[e.sentence])].title
+        return names_one([*read_with_before(index, e.sentence), *sentence_tokens(title)], names, spelt)
+
+    if not names or named(evidence[0]):
+        return evidence
+    overlap = Overlap(index, asked.words)
+    return lead_with(evidence, lambda e: named(e) and holds_question_words(read_with_before(index, e.sentence),
+                                                                           overlap))
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
@@ -349,14 +388,15 @@ def names_one(tokens: list[str], names: set[str], spelt: dict[str, set[str]] | N
         place <= held for n in names if (place := same_place(n) or (spelt or {}).get(n)))
 
 
-def read_alone(index: IndexData, sentence: int) -> list[str]:
-    """Stems of a sentence and its authors' names."""
-    return [*sentence_tokens(index.sentence_text(sentence)), *author_tokens(index, sentence)]
+def read_alone(index: IndexData, sentence: int, authors: bool = True) -> list[str]:
+    """Stems of a sentence and, unless `authors` is false, its authors' names."""
+    return [*sentence_tokens(index.sentence_text(sentence)), *(author_tokens(index, sentence) if authors else ())]
 
 
-def read_with_before(index: IndexData, sentence: int) -> list[str]:
-    """Stems of a sentence, its authors' names and the sentence before it in its paragraph."""
-    return [*read_alone(index, sentence), *sentence_tokens(sentence_before(index, sentence))]
+def read_with_before(index: IndexData, sentence: int, authors: bool = True) -> list[str]:
+    """Stems of a sentence, its authors' names (unless `authors` is false) and the sentence before it in its
+    paragraph."""
+    return [*read_alone(index, sentence, authors), *sentence_tokens(sentence_before(index, sentence))]
 
 
 def sentence_before(index: IndexData, sentence: int) -> str:
@@ -365,4 +405,4 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
+    same_holder, actor, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)

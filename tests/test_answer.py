@@ -650,6 +650,28 @@ def test_a_question_asking_for_advice_is_led_by_a_sentence_giving_it(built):
     assert ADVICE_ASKED.search(cells) and not ADVISING_ASKED.search(cells)
 
 
+def test_who_an_author_is_is_not_answered_by_what_they_wrote(built):
+    """Every sentence of Sakhi's article holds her name as its author's ("What did Sakhi recommend?" is asked
+    of all of them), but what she wrote does not say who she is: only a quote naming her is cited."""
+    _, index = built
+    result = answer("Who is Nilofar Sakhi?", index_dir=index)
+    assert result.citations[0].quote.startswith("Nilofar Sakhi is a nonresident senior fellow")
+    assert all("Sakhi" in c.quote or "She " in c.quote for c in result.citations)
+    check_citations(result, index)
+
+
+def test_a_question_on_what_someone_holds_is_led_by_a_sentence_naming_them(built):
+    """Iran's caution at "the Taliban's anti-Shi'a stance" matches "What is Russia's stance?" best, and a
+    sentence on Russia's ambassador "What did Iran do after the Taliban took over?": the lead names whom
+    the question asks about."""
+    _, index = built
+    russia = answer("What is Russia's stance?", index_dir=index)
+    assert "Russia" in russia.citations[0].quote and "Tehran, however" not in russia.citations[0].quote
+    iran = answer("What did Iran do after the Taliban took over?", index_dir=index)
+    assert any(name in iran.citations[0].quote for name in ("Iran", "Tehran"))
+    check_citations(iran, index)
+
+
 @pytest.mark.parametrize(("question", "since"), [
     ("How has Pakistan's relationship with the Taliban changed since 2021?", "2021"),
     ("What happened at the border in May 2023?", "2023-05"),
