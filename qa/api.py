@@ -26,7 +26,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.framing import unframed
 from qa.index_format import IndexData, build_id, load_index
-from qa.lead import Asked
+from qa.lead import Asked, names_one, spellings, stems
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
@@ -152,6 +152,7 @@ class Trace:
     candidates: list[Candidate]
     evidence: list[Evidence]
     index: IndexData
+    turned_to: tuple[str, ...] = ()  # whom a follow-up turned the earlier question to ("And China?")
 
 
 def answer(question: str, history: list[dict] | None = None, *, index_dir: str | Path | None = None,
@@ -190,6 +191,11 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
         return _run_of_source(question, of_source, history, index_dir, top_k, settings) or _run_one(
             question, history, index_dir, top_k, settings)
     with_topic = _run_one(question, history, index_dir, top_k, settings)
+    if with_topic.turned_to and not _leads_naming(with_topic, question):
+        alone = _run_one(with_topic.answer.read_as, None, index_dir, top_k, settings)
+        if _leads_naming(alone, question, with_topic.turned_to):
+            alone.answer.read_as = with_topic.answer.read_as
+            return alone
     if not (history and conversation.may_stand_alone(question)):
         return with_topic
     alone = _run_one(question, None, index_dir, top_k, settings)
@@ -223,6 +229,16 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     if doc_no is None:  # "the article", and no answer has quoted one
         return Trace(Answer(question, WHICH_SOURCE, grounded=False), question, [], [], index)
     return Trace(answer_of_source(index, question, asked, doc_no, 1.0), question, [], [], index)
+
+
+def _leads_naming(trace: Trace, question: str, names: tuple[str, ...] | None = None) -> bool:
+    """Whether the answer is led by a quote naming one of `names` (default: those the follow-up turned to)
+    as `question` spells them. "And the TTP?" after "What does China want from the Taliban?" is read with
+    that question, whose "China" can outweigh the TTP in retrieval: the question asked of the TTP alone may
+    then find what the topic buried."""
+    cited = trace.answer.citations
+    names = trace.turned_to if names is None else names
+    return bool(cited) and names_one(tokenize(cited[0].quote), stems(names), spellings(trace.index, question))
 
 
 def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> bool:
@@ -271,7 +287,7 @@ def _run_one(question: str, history: list[dict] | None, index_dir: str | Path | 
     timings = dict(load=t1 - t0, embed=t2 - t1, retrieve=t3 - t2, evidence=t4 - t3, compose=t5 - t4, total=t5 - t0)
     result.read_as = reading.restated
     result.timings_ms = {k: round(v * 1000, 2) for k, v in timings.items()}
-    return Trace(result, query.text, candidates, evidence, index)
+    return Trace(result, query.text, candidates, evidence, index, reading.turned_to)
 
 
 def _unknown(index: IndexData, question: str, reading: conversation.Reading) -> list[str]:

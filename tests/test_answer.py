@@ -1419,6 +1419,19 @@ def test_a_follow_up_turned_to_an_abbreviation_is_led_by_what_it_stands_for(buil
     check_citations(result, index)
 
 
+def test_a_follow_up_turned_to_someone_the_topic_buries_is_asked_of_them_alone(built):
+    """ "And the TTP?" after "What does China want from the Taliban?" is read with that question, whose
+    China pulled in only sentences on China and Iran; asked of the TTP alone, a sentence naming it leads."""
+    _, index = built
+    first = "What does China want from the Taliban?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
+    result = answer("And the TTP?", history, index_dir=index)
+    assert result.grounded and result.read_as == "What does TTP want from the Taliban?"
+    assert "Tehreek Taliban Pakistan" in result.citations[0].quote
+    check_citations(result, index)
+
+
 def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
     """The web app puts quotes in quotation marks, escaped, but does not double a source's own."""
     assert quoted("“Rather it would create a vacuum.”") == "“Rather it would create a vacuum.”"
