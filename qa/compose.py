@@ -170,13 +170,14 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
     question's words, read with the sentence before it: its score alone may come from sharing the corpus's
     general subject ("the Taliban"), and skipping it leaves the place to one that does. For a follow-up
     about someone named earlier, it must name one of `referents` too (the brother killed in Panjshir does
-    not answer where Umar was killed). A sentence holds its `authors`' names too, unless the question asks who
+    not answer where Umar was killed). The best sentence of the lead's passage is weighed first
+    (`_passage_first`). A sentence holds its `authors`' names too, unless the question asks who
     or what they are: what Sakhi wrote does not say who Sakhi is."""
     best = evidence[0]
     chosen = [best]
-    for e in evidence[1:]:
+    for e in _passage_first(index, evidence):
         if e.score < RELATIVE_KEEP * best.score:
-            break
+            continue
         near = next((c for c in chosen if abs(e.sentence - c.sentence) == 1
                      and index.same_paragraph(e.sentence, c.sentence)), None)
         if near is best and not best.merged:
@@ -192,6 +193,23 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
                         e.merged.add(e.sentence - 1)  # chosen for what the sentence before says: quoted with it
                     chosen.append(e)
     return chosen
+
+
+def _passage_first(index: IndexData, evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence after the best, the best-scoring sentence of the best one's passage first (not its
+    neighbour, which widens its quote): a passage goes on about what it answers ("Was the Taliban invited to
+    the Kremlin's security dialogue?": "... were not invited" follows the Kremlin's dialogue), where a
+    better-scoring sentence elsewhere may only share the question's words ("In 2015, Pakistan's foreign
+    office invited a Taliban delegation ...")."""
+    sp, best = index.spans, evidence[0]
+    start, end = sp.chunk_start[best.chunk], sp.chunk_end[best.chunk]
+
+    def in_passage(e: Evidence) -> bool:
+        return (sp.sent_doc[e.sentence] == sp.sent_doc[best.sentence] and start <= sp.sent_start[e.sentence] < end
+                and abs(e.sentence - best.sentence) > 1)
+
+    mate = next((e for e in evidence[1:] if in_passage(e)), None)
+    return ([mate] if mate else []) + [e for e in evidence[1:] if e is not mate]
 
 
 def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:

@@ -1370,7 +1370,18 @@ def test_a_further_citation_must_hold_some_of_the_question_words_and_score_most_
     assert cited(why, 0.5) == [text[0], text[2], text[3]]  # not the electricity sentence
     assert FURTHER_SHARE * 0.6 > 0.46 > RELATIVE_KEEP * 0.9
     assert cited(why, 0.6) == [text[0], text[2]]
-    assert cited("Why?", 0.5)[1] == text[1]  # no words to hold
+    assert text[1] in cited("Why?", 0.5)  # no words to hold
+
+
+def test_the_lead_passage_gives_the_next_citation(built):
+    """ "Was the Taliban invited to the Kremlin's security dialogue?" is led by the Kremlin's dialogue; the
+    same passage goes on with "... were not invited", which Pakistan's invitation to Murree in 2015
+    outscores elsewhere. The best sentence of the lead's passage is cited next."""
+    _, index = built
+    result = answer("Was the Taliban invited to the Kremlin's security dialogue?", index_dir=index)
+    assert "the Kremlin hosted a multilateral dialogue" in result.citations[0].quote
+    assert "were not invited" in result.citations[1].quote
+    check_citations(result, index)
 
 
 def test_what_someone_else_said_is_no_further_citation(built):
