@@ -41,8 +41,9 @@ DUPLICATE_COSINE = 0.9
 # a further citation must score this share of the abstention threshold: half the best may still be a sentence
 # that only shares a word or two ("... were killed by the Taliban in Panjshir" for a bombing's death toll)
 FURTHER_SHARE = 0.8
-# "What did Qureshi say?" asks what he said: a further quote of what someone else said shares only the frame
-SPEECH = frozenset(tokenize("say"))
+# "What did Qureshi say about ...?" asks what he said: a further quote of what someone else said, or of what
+# "can be said about" anything, shares only the frame
+FRAME = frozenset(tokenize("say about"))
 RELATED = 3  # nearest passages offered beside a refusal
 ABSENT_SHOWN = 3  # of the question's words no source has, those a refusal names
 
@@ -69,7 +70,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     if unknown or not evidence or max(e.score for e in evidence) < threshold:
         return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
-    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, SPEECH),
+    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, FRAME),
                      stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold,
                      authors=not asked.defined)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))

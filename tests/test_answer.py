@@ -1389,6 +1389,10 @@ def test_what_someone_else_said_is_no_further_citation(built):
     _, index = built
     result = answer("What did Qureshi say?", index_dir=index)
     assert result.grounded and all("Qureshi" in c.quote for c in result.citations)
+    # nor is what "can be said about" anything: "about" frames "What did X say about ...?" too
+    zarif = answer("What did Zarif say about the Taliban?", index_dir=index)
+    assert "Zarif" in zarif.citations[0].quote
+    assert not any("Much can be said about" in c.quote for c in zarif.citations)
 
 
 def test_a_further_citation_chosen_for_the_sentence_before_it_is_quoted_with_it(tmp_path):
