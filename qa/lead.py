@@ -318,9 +318,11 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
 
 
 # whom the question asks about as the one acting or holding a view: the name just after its auxiliary ("What
-# did Iran do ...?", "When did China host them?") or before "'s" after "what is" ("What is Russia's stance?")
-_ACTOR = re.compile(r"^\W*(?i:(?:and|but|so)\s+)?(?i:what|how|when|why|where)\s+(?:(?i:did|does|do|has|have|had|is|are|"
-                    r"was|were|will|would|can|could|should|might)\s+(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b|"
+# did Iran do ...?", "When did China host them?", "Is Russia arming the Taliban?") or before "'s" after "what
+# is" ("What is Russia's stance?")
+_ACTOR = re.compile(r"^\W*(?i:(?:and|but|so)\s+)?(?i:(?:what|how|when|why|where)\s+)?"
+                    r"(?:(?i:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|might)\s+"
+                    r"(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b|"
                     r"(?i:is|are|was|were)\s+(?:the\s+)?(?P<owner>(?:[A-Z][\w’'-]*\s+)*[A-Z][\w-]*)['’]s\s)")
 
 

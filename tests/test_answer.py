@@ -670,6 +670,9 @@ def test_a_question_on_what_someone_holds_is_led_by_a_sentence_naming_them(built
     iran = answer("What did Iran do after the Taliban took over?", index_dir=index)
     assert any(name in iran.citations[0].quote for name in ("Iran", "Tehran"))
     check_citations(iran, index)
+    # asked whether: led by Iran's arms, it was declined for leaving out Russia
+    arming = answer("Is Russia arming the Taliban?", index_dir=index)
+    assert arming.grounded and "Russia" in arming.citations[0].quote
 
 
 @pytest.mark.parametrize(("question", "since"), [
