@@ -318,12 +318,10 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
 
 
 # whom the question asks about as the one acting or holding a view: the name just after its auxiliary ("What
-# did Iran do ...?", "When did China host them?", "Is Russia arming the Taliban?") or before "'s" after "what
-# is" ("What is Russia's stance?")
+# did Iran do ...?", "When did China host them?", "Is Russia arming the Taliban?", "What is Russia's stance?")
 _ACTOR = re.compile(r"^\W*(?i:(?:and|but|so)\s+)?(?i:(?:what|how|when|why|where)\s+)?"
-                    r"(?:(?i:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|might)\s+"
-                    r"(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b|"
-                    r"(?i:is|are|was|were)\s+(?:the\s+)?(?P<owner>(?:[A-Z][\w’'-]*\s+)*[A-Z][\w-]*)['’]s\s)")
+                    r"(?i:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|might)\s+"
+                    r"(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b")
 
 
 def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -332,7 +330,7 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
     and holding MIN_OVERLAP of the question's words, when the best does not: "What is Russia's stance?" is
     not answered by Iran's caution at "the Taliban's anti-Shi'a stance"."""
     found = _ACTOR.search(asked.question)
-    who = " ".join(name_words(found["actor"] or found["owner"])) if found else ""
+    who = " ".join(name_words(found["actor"])) if found else ""
     names, spelt = stems([who]), spellings(index, asked.question)  # "IMU": "Islamic Movement of Uzbekistan"
 
     def named(e: Evidence) -> bool:
