@@ -181,7 +181,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
     """`run` for a question as read: a compound one part by part; one about a source itself from that
-    source's own text; one with a pronoun that may stand for its own words both alone and in the
+    source's own text; "And X?" as restated, alone, when read with the topic it is not led by X
+    (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
     conversation."""
     parts = conversation.split_compound(question)
     if len(parts) > 1:
