@@ -1423,30 +1423,23 @@ def test_what_about_frames_a_follow_up_and_is_no_word_of_it(built):
     check_citations(result, index)
 
 
-def test_a_follow_up_turned_to_an_abbreviation_is_led_by_what_it_stands_for(built):
-    """ "What about the TTP?" turns the earlier question to the TTP, which the best sentence names as the
-    "Tehreek Taliban Pakistan"; "about" of its opener is no word it brings ("little known about how ...")."""
+@pytest.mark.parametrize(("first", "follow_up", "read_as"), [
+    # the best sentence names the TTP as the "Tehreek Taliban Pakistan"; "about" of the opener is no word
+    # the follow-up brings ("little known about how ...")
+    ("Why is Pakistan's relationship with the Taliban strained?", "What about the TTP?",
+     "Why is TTP's relationship with the Taliban strained?"),
+    # read with the earlier question, its China pulled in only sentences on China and Iran: asked of the TTP
+    # alone, a sentence naming it leads
+    ("What does China want from the Taliban?", "And the TTP?", "What does TTP want from the Taliban?"),
+])
+def test_a_follow_up_turned_to_an_abbreviation_is_led_by_what_it_stands_for(built, first, follow_up, read_as):
     _, index = built
-    first = "Why is Pakistan's relationship with the Taliban strained?"
     history = [{"role": "user", "content": first},
                {"role": "assistant", "content": answer(first, index_dir=index).answer}]
-    result = answer("What about the TTP?", history, index_dir=index)
-    assert result.grounded and result.read_as == "Why is TTP's relationship with the Taliban strained?"
+    result = answer(follow_up, history, index_dir=index)
+    assert result.grounded and result.read_as == read_as
     assert "Tehreek Taliban Pakistan" in result.citations[0].quote
     assert "little known about" not in result.answer
-    check_citations(result, index)
-
-
-def test_a_follow_up_turned_to_someone_the_topic_buries_is_asked_of_them_alone(built):
-    """ "And the TTP?" after "What does China want from the Taliban?" is read with that question, whose
-    China pulled in only sentences on China and Iran; asked of the TTP alone, a sentence naming it leads."""
-    _, index = built
-    first = "What does China want from the Taliban?"
-    history = [{"role": "user", "content": first},
-               {"role": "assistant", "content": answer(first, index_dir=index).answer}]
-    result = answer("And the TTP?", history, index_dir=index)
-    assert result.grounded and result.read_as == "What does TTP want from the Taliban?"
-    assert "Tehreek Taliban Pakistan" in result.citations[0].quote
     check_citations(result, index)
 
 
