@@ -40,10 +40,10 @@ _MONTH_NAMES = "|".join(MONTHS)
 _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(" + _MONTH_NAMES + r"|spring|summer|autumn|winter|monday|"
                        r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bcentur(?:y|ies)\b|\b\d+\s*(?:BC|BCE|AD|CE)\b",
                        re.I)
-_AUXILIARIES = ("has", "have", "had", "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could",
+AUXILIARIES = ("has", "have", "had", "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could",
                 "should", "may", "might")
 # "Has it worked?", "And did Pakistan attend?": asks whether, which a passage may tell by what it says.
-_YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:" + "|".join(_AUXILIARIES) + r")\b", re.I)
+_YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:" + "|".join(AUXILIARIES) + r")\b", re.I)
 
 
 def asks_yes_or_no(question: str) -> bool:
@@ -53,7 +53,7 @@ def asks_yes_or_no(question: str) -> bool:
 
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
 # may give; before a noun it asks for an amount.
-_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(_AUXILIARIES) + r")\b)|"
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(AUXILIARIES) + r")\b)|"
                     r"\bwhat (percentage|percent|number|proportion|share|amount)\b", re.I)
 # A year, by the word before it that makes it one ("in 2022", "the 1973 treaty"): no count.
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|" + _MONTH_NAMES
@@ -79,7 +79,7 @@ _MONEY_ASKED = re.compile(r"\bhow much\b(?=.*\b(?:money|costs?|costing|spend|spe
                           r"owed?|lend|lent|loans?)\b)|\bwhat (?:is|was|were|are|will be) (?:the|its|their) "
                           r"(?:[\w-]+ )?(?:cost|price)s?\b|\bwhat (?:did|does|do|will|would)\b[^?]*\bcost\W*$", re.I)
 # "How much water is Iran owed?" asks for an amount of water, not of money, whatever the verb.
-_MUCH_OF = re.compile(r"\bhow much ([a-z]+) (?:" + "|".join(_AUXILIARIES) + r")\b", re.I)
+_MUCH_OF = re.compile(r"\bhow much ([a-z]+) (?:" + "|".join(AUXILIARIES) + r")\b", re.I)
 _MONEY_NOUN = re.compile(r"money|cash|funds?|funding|aid|capital|revenues?|income|profits?|debts?|tax(?:es)?|"
                          r"compensation|ransom|salary|wages?|rent", re.I)
 _MONEY = re.compile(r"[$£€¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|renminbi|rupees?|lakhs?|crores?|rubles?|"
@@ -151,7 +151,7 @@ def _gives_definition(text: str, question: str) -> bool:
     return bool(pattern and pattern.search(text))
 
 
-_ENDS_COUNTED = frozenset([*_AUXILIARIES, "be", "been", "must"])  # the verb after "how many people"
+_ENDS_COUNTED = frozenset([*AUXILIARIES, "be", "been", "must"])  # the verb after "how many people"
 
 
 @lru_cache(maxsize=256)

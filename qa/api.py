@@ -26,7 +26,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
 from qa.framing import unframed
 from qa.index_format import IndexData, build_id, load_index
-from qa.lead import Asked, names_one, spellings, stems
+from qa.lead import Asked, naming
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
@@ -239,7 +239,7 @@ def _leads_naming(trace: Trace, question: str, names: tuple[str, ...] | None = N
     then find what the topic buried."""
     cited = trace.answer.citations
     names = trace.turned_to if names is None else names
-    return bool(cited) and names_one(tokenize(cited[0].quote), stems(names), spellings(trace.index, question))
+    return bool(cited) and naming(trace.index, names, question)(tokenize(cited[0].quote))
 
 
 def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> bool:

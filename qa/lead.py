@@ -14,6 +14,7 @@ from qa.answer_types import (
     ADVICE,
     ADVICE_ASKED,
     ADVISING_ASKED,
+    AUXILIARIES,
     SUM_OF_MONEY,
     asked_speaker,
     asks_when,
@@ -241,6 +242,13 @@ def spellings(index: IndexData, text: str) -> dict[str, set[str]]:
     return {key: name for key, name, written in spelt_stems(text, index.glossary) if not written}
 
 
+def naming(index: IndexData, names: Sequence[str], question: str) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a text's stems name one of `names` (`names_one`), an abbreviation as `question`
+    spells it out: of the names alone, "TTP" would read as a question typed in capitals."""
+    named, spelt = stems(names), spellings(index, question)
+    return lambda tokens: names_one(tokens, named, spelt)
+
+
 def stems(words: Sequence[str]) -> set[str]:
     """The stems of `words` (names, mostly), to compare with a sentence's tokens; none of two letters:
     "Al" of "Ismail Al-Khatib" names no one ("Al-Qaeda" has it too)."""
@@ -306,13 +314,12 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
     """For a follow-up turning the earlier question to someone else, lead with a sentence naming them, read
     with the one before it, when the best does not: "And China?" after "What did Russia announce on April
     23?" is not answered by Russia's announcement."""
-    names = stems(asked.turned_to)
-    spelt = spellings(index, asked.question)  # not of the names alone: "TTP" alone reads as written in capitals
+    names = naming(index, asked.turned_to, asked.question)
 
     def named(e: Evidence) -> bool:
-        return names_one(read_with_before(index, e.sentence), names, spelt)
+        return names(read_with_before(index, e.sentence))
 
-    if not names or named(evidence[0]):
+    if not asked.turned_to or named(evidence[0]):
         return evidence
     return lead_with(evidence, named, keep=RELATIVE_KEEP)
 
@@ -320,8 +327,7 @@ def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[
 # whom the question asks about as the one acting or holding a view: the name just after its auxiliary ("What
 # did Iran do ...?", "When did China host them?", "Is Russia arming the Taliban?", "What is Russia's stance?")
 _ACTOR = re.compile(r"^\W*(?i:(?:and|but|so)\s+)?(?i:(?:what|how|when|why|where)\s+)?"
-                    r"(?i:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|might)\s+"
-                    r"(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b")
+                    rf"(?i:{'|'.join(AUXILIARIES)})\s+(?:the\s+)?(?P<actor>(?:[A-Z][\w’'-]*\s*)+)\b")
 
 
 def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -330,18 +336,21 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
     and holding MIN_OVERLAP of the question's words, when the best does not: "What is Russia's stance?" is
     not answered by Iran's caution at "the Taliban's anti-Shi'a stance"."""
     found = _ACTOR.search(asked.question)
-    who = " ".join(name_words(found["actor"])) if found else ""
-    names, spelt = stems([who]), spellings(index, asked.question)  # "IMU": "Islamic Movement of Uzbekistan"
+    who = name_words(found["actor"]) if found else []
+    names = naming(index, who, asked.question)  # "the IMU" by "the Islamic Movement of Uzbekistan"
 
-    def named(e: Evidence) -> bool:
-        title = index.documents[int(index.spans.sent_doc[e.sentence])].title
-        return names_one([*read_with_before(index, e.sentence), *sentence_tokens(title)], names, spelt)
+    def named(tokens: list[str], e: Evidence) -> bool:
+        return names([*tokens, *sentence_tokens(index.documents[int(index.spans.sent_doc[e.sentence])].title)])
 
-    if not names or named(evidence[0]):
+    if not stems(who) or named(read_with_before(index, evidence[0].sentence), evidence[0]):
         return evidence
     overlap = Overlap(index, asked.words)
-    return lead_with(evidence, lambda e: named(e) and holds_question_words(read_with_before(index, e.sentence),
-                                                                           overlap))
+
+    def fits(e: Evidence) -> bool:
+        tokens = read_with_before(index, e.sentence)
+        return named(tokens, e) and holds_question_words(tokens, overlap)
+
+    return lead_with(evidence, fits)
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
