@@ -1,17 +1,21 @@
-"""Questions about a source itself: who wrote it, when it appeared ("Who wrote the article about exporting
-instability?", "When was it published?"). The answer quotes where the source's own text credits or dates
-it, found from its record (authors, publisher, date), never from what other sources say."""
+"""Questions about a source itself: who wrote it, when it appeared, what it argues ("Who wrote the article
+about exporting instability?", "When was it published?", "Summarize the Sakhi article"). The answer quotes
+where the source's own text credits or dates it, found from its record (authors, publisher, date), or the
+sentences that best stand for the whole of it; never what other sources say."""
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
+import numpy as np
+
 from qa.compose import NOT_IN_SOURCES, cite, escape_markdown, quoted_answer
 from qa.evidence import Evidence
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lexical import tokenize
+from qa.quoting import POINTS_BACK
 from qa.types import Answer, Document, credit
 
 # what names a text of the sources: "the article", "this piece", "the 2023 report"
@@ -25,18 +29,31 @@ _ASKS = (
     ("author", re.compile(rf"^\W*who\s+(?:is|are|was|were)\s+the\s+(?:authors?|writers?)\s+of\s+{_TEXT}\W*$", re.I)),
     ("date", re.compile(rf"^\W*when\s+(?:was|were)\s+{_TEXT}\s+(?:published|written|released)\W*$", re.I)),
     ("date", re.compile(rf"^\W*when\s+did\s+{_TEXT}\s+(?:come\s+out|appear)\W*$", re.I)),
+    ("summary", re.compile(rf"^\W*(?:please\s+)?(?:summari[sz]e|sum\s+up|give\s+(?:me\s+)?(?:a\s+|the\s+)?"
+                           rf"(?:summary|gist|overview)\s+of|what\s+is\s+the\s+(?:gist|summary)\s+of)\s+{_TEXT}\W*$",
+                           re.I)),
+    ("summary", re.compile(r"^\W*what\s+(?:is|are|was)\s+the\s+(?:(?:author|writer)s?[’']s?\s+)?"
+                           r"(?:(?:main|central|key|overall)\s+)?(?:argument|point|thesis|conclusion|message|takeaway)s?"
+                           rf"\s+(?:of|in)\s+{_TEXT}\W*$", re.I)),
+    ("summary", re.compile(rf"^\W*what\s+(?:does|did)\s+{_TEXT}\s+(?:argue|conclude|say)\W*$", re.I)),
+    ("summary", re.compile(rf"^\W*what\s+(?:is|was)\s+{_TEXT}\s+about\W*$", re.I)),
 )
 _ABOUT = re.compile(r"^\s*(?:about|on|regarding|concerning|that\s+(?:discusses|covers|is\s+about)|from|by|in)\s+", re.I)
 WHICH_SOURCE = (f"{NOT_IN_SOURCES} It asks about a source without saying which: name what it is about (“Who "
                 f"wrote the article about …?”), or ask after an answer that quotes it.")
 NAMED_SHARE = 0.5  # of the words naming a source that its title or credit must hold, when it keeps no record
 HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a date further on is an event's
+SUMMARY_SENTENCES = 4
+SUMMARY_MIN_WORDS = 8  # shorter lines are headings, datelines and captions, not what a text argues
+REPEAT_PENALTY = 0.5  # of a sentence's likeness to one already chosen, taken off its claim to stand for the text
 
 
 class SourceAsked(NamedTuple):
-    """What a question asks of a source (`kind`: "author" or "date") and the words saying which source
-    (`about`: "exporting instability", "Soufan Center"; "" for "it" or "the article", which point to the
-    last answer that quoted one; unless `sure`, only when the question before was about a source too)."""
+    """What a question asks of a source (`kind`: "author", "date" or "summary") and the words saying which
+    source (`about`: "exporting instability", "Soufan Center"; "" for "it" or "the article", which point to
+    the last answer that quoted one; unless `sure`, only when the question before was about a source too,
+    and for a summary of "the Soufan Center report", only when those words name a source: "What does the
+    UN report say?" asks what the sources say of it)."""
 
     kind: str
     about: str
@@ -49,7 +66,8 @@ def asked_of_source(question: str) -> SourceAsked | None:
         found = pattern.match(question)
         if found:
             about = " ".join(f"{found['named'] or ''} {_ABOUT.sub('', found['about'] or '')}".split()).strip(" ?.!")
-            return SourceAsked(kind, about, bool(about) or (found["noun"] or "").lower() in _SOURCE_NOUNS)
+            a_source = (found["noun"] or "").lower() in _SOURCE_NOUNS
+            return SourceAsked(kind, about, a_source or bool(about) and kind != "summary")
     return None
 
 
@@ -59,7 +77,7 @@ def answer_of_source(index: IndexData, question: str, asked: SourceAsked, doc_no
     doc = index.documents[doc_no]
     ids = (index.spans.sent_doc == doc_no).nonzero()[0]  # a document's sentences are numbered in a run
     sentences = range(int(ids[0]), int(ids[-1]) + 1)
-    quoted = _crediting(index, doc, sentences) if asked.kind == "author" else _dating(index, doc, sentences)
+    quoted = {"author": _crediting, "date": _dating, "summary": _summarising}[asked.kind](index, doc, sentences)
     if quoted:
         citations = [cite(index, n, _evidence(index, s, score)) for n, s in enumerate(quoted, 1)]
         return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
@@ -80,7 +98,7 @@ def is_about_source(index: IndexData, asked: SourceAsked, doc: Document) -> bool
     `doc`'s title or credit ("the IS challenges article" of "IS Presents Challenges and Opportunities
     ..."). In sources that keep no such record, a paper they tell of is meant ("When did the Plos
     Pathogens paper come out?")."""
-    if any(_record(asked, d) for d in index.documents):
+    if asked.sure and any(_record(asked, d) for d in index.documents):
         return True
     words = tokenize(asked.about)
     named = set(tokenize(" ".join([doc.title, *doc.authors, doc.publisher])))
@@ -88,7 +106,10 @@ def is_about_source(index: IndexData, asked: SourceAsked, doc: Document) -> bool
 
 
 def _record(asked: SourceAsked, doc: Document) -> str:
-    """What `doc`'s record says of what is asked: who it is credited to, or its date ("" if nothing)."""
+    """What `doc`'s record says of what is asked: who it is credited to, or its date; for a summary,
+    either ("" if nothing)."""
+    if asked.kind == "summary":
+        return credit(doc.authors, doc.publisher) or doc.date
     return credit(doc.authors, doc.publisher) if asked.kind == "author" else doc.date
 
 
@@ -116,6 +137,25 @@ def _dating(index: IndexData, doc: Document, sentences: range) -> list[int]:
     """The first of `doc`'s first HEAD_SENTENCES `sentences` that writes its date."""
     forms = _written_dates(doc)
     return next(([s] for s in sentences[:HEAD_SENTENCES] if any(f in index.sentence_text(s) for f in forms)), [])
+
+
+def _summarising(index: IndexData, doc: Document, sentences: range) -> list[int]:
+    """Of `doc`'s `sentences`, the SUMMARY_SENTENCES (in the text's order) most like the text as a whole
+    (nearest the mean of its sentence vectors), each less so for being like one already chosen; not a
+    heading or caption, the title again, or a sentence that needs the one before it to be understood."""
+    fits = [s for s in sentences if len(index.sentence_text(s).split()) >= SUMMARY_MIN_WORDS
+            and index.sentence_text(s).strip() not in doc.title and not POINTS_BACK.match(index.sentence_text(s))]
+    fits = fits or list(sentences)
+    vectors = index.sentence_vectors[fits]
+    centre = vectors.mean(axis=0)
+    standing = vectors @ (centre / (np.linalg.norm(centre) or 1.0))
+    chosen: list[int] = []
+    while len(chosen) < min(SUMMARY_SENTENCES, len(fits)):
+        repeats = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(fits))
+        claim = standing - REPEAT_PENALTY * repeats
+        claim[chosen] = -np.inf
+        chosen.append(int(np.argmax(claim)))
+    return sorted(fits[i] for i in chosen)
 
 
 def _written_dates(doc: Document) -> list[str]:

@@ -11,7 +11,7 @@ from qa.index_format import IndexData
 
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...", "On April 23,
 # it announced ...") needs the one before it to be understood; "That said, ..." only turns, as "However" does.
-_POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
+POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
                           r"that said|that being said|having said that|even so|"
                           r"at the same time|nonetheless|nevertheless|ultimately|(?:on|in|by|at|since|after|during) "
                           r"[\w’'-]+(?: [\w’'-]+){0,2}|[\w’'-]+ (?:days?|weeks?|months?|years?) (?:later|earlier)),\s+|"
@@ -37,7 +37,7 @@ def quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[
                 ids.add(extra)
                 used.add(extra)
         first = min(ids)
-        if first == e.sentence and _POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
+        if first == e.sentence and POINTS_BACK.match(index.sentence_text(first)) and first - 1 not in used \
                 and index.same_paragraph(first - 1, first):
             ids.add(first - 1)
             used.add(first - 1)

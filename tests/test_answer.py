@@ -23,7 +23,7 @@ from qa.answer_types import (
     unanswered,
 )
 from qa.api import prepare
-from qa.bylines import SourceAsked, asked_of_source
+from qa.bylines import SUMMARY_SENTENCES, SourceAsked, asked_of_source
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import (
     exchange,
@@ -42,6 +42,7 @@ from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.periods import asked_from
+from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
 from ui.render import answer_html, byline, plain_answer, quoted
 
@@ -1456,6 +1457,16 @@ def test_a_quote_that_is_a_quotation_keeps_only_its_own_marks():
     ("Who is the author of this article?", ("author", "")),
     ("Who are the authors of this paper?", ("author", "", False)),  # may be a paper the sources tell of
     ("When was it published?", ("date", "", False)),
+    ("Summarize the Sakhi article.", ("summary", "Sakhi")),
+    ("What is the author's main argument in the article about exporting instability?",
+     ("summary", "exporting instability")),
+    ("What does the Hughes article argue?", ("summary", "Hughes")),
+    ("What is it about?", ("summary", "", False)),
+    # a report may be one the sources tell of: summarised only if these words name a source
+    ("Summarise the Soufan Center report", ("summary", "Soufan Center", False)),
+    ("What does the UN report say?", ("summary", "UN", False)),
+    ("What is the dispute about?", None),
+    ("What does the UN report say about ISKP?", None),
     # about what the sources say, not about a source
     ("Who wrote the Bhagavad Gita?", None),
     ("When was Thoreau's essay published?", None),
@@ -1490,6 +1501,32 @@ def test_who_wrote_a_source_and_when_is_quoted_from_its_own_text(built):
     unnamed = answer("Who wrote the article on IS challenges and opportunities for the Taliban?", index_dir=index)
     assert not unnamed.grounded and not unnamed.citations
     assert "does not name its author" in unnamed.answer and unnamed.related
+
+
+def test_a_source_is_summed_up_in_its_own_sentences_that_stand_for_the_whole(built):
+    """The source named (by author, publisher or subject, or the last answer's) is summed up in a few of its
+    own sentences, in its order: none a heading, caption or the title, none needing the one before it. A
+    report the sources tell of is not taken for a source."""
+    _, index = built
+    sakhi = "2023-08-sakhi-exporting-instability.md"
+    summary = answer("What is the author's main argument in the Sakhi article?", index_dir=index)
+    assert summary.grounded and len(summary.citations) == SUMMARY_SENTENCES
+    assert {c.doc_id for c in summary.citations} == {sakhi}
+    starts = [c.start for c in summary.citations]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert all(len(c.quote.split()) >= 8 and c.quote not in c.title and not POINTS_BACK.match(c.quote)
+               for c in summary.citations)
+    assert "Photo credit" not in summary.answer
+    check_citations(summary, index)
+    soufan = answer("Summarise the Soufan Center report", index_dir=index)  # named by its publisher
+    assert {c.publisher for c in soufan.citations} == {"The Soufan Center"}
+    first = "Why did Russia delist the Taliban?"
+    reply = answer(first, index_dir=index)
+    history = [*exchange(first, reply.answer), *exchange("What is the article about?", "…")]
+    again = answer("Summarize it.", history, index_dir=index)
+    assert {c.doc_id for c in again.citations} == {reply.citations[0].doc_id}
+    told_of = answer("What does the UN report say?", index_dir=index)
+    assert told_of.grounded and "The UN report said" in told_of.citations[0].quote
 
 
 def test_in_sources_keeping_no_record_a_paper_is_one_they_tell_of(tmp_path):
