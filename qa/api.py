@@ -209,11 +209,12 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     about exporting instability": the one that best answers "exporting instability") or, for "it", from
     the source of the first quote of the last answer that quoted one (a refusal saying so if there is
     none); None when "it" or "the report" may be a text the sources tell of (the question before was not
-    about a source), or when the subject's source is no source of the question (`is_about_source`)."""
+    about a source, or no source answers to "the UN report"), or when the subject's source is no source of
+    the question (`is_about_source`)."""
     if asked.about:
         trace = _run_one(asked.about, None, index_dir, top_k, settings)
         if not trace.answer.grounded:  # `run` puts back the question as asked
-            return trace
+            return trace if asked.sure else None  # "the UN report" found nowhere may still be told of
         cited = trace.answer.citations[0]
         doc_no = document_number(trace.index, cited.doc_id)
         if not is_about_source(trace.index, asked, trace.index.documents[doc_no]):
