@@ -41,7 +41,7 @@ _HAS_DATE = re.compile(r"\b(1[0-9]|20)\d\d(?:s|['’]s)?\b|\b(" + _MONTH_NAMES +
                        r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bcentur(?:y|ies)\b|\b\d+\s*(?:BC|BCE|AD|CE)\b",
                        re.I)
 AUXILIARIES = ("has", "have", "had", "is", "are", "was", "were", "do", "does", "did", "will", "would", "can", "could",
-                "should", "may", "might")
+               "should", "may", "might")
 # "Has it worked?", "And did Pakistan attend?": asks whether, which a passage may tell by what it says.
 _YES_OR_NO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:" + "|".join(AUXILIARIES) + r")\b", re.I)
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.compose import NOT_IN_SOURCES, cite, escape_markdown, quoted_answer
-from qa.evidence import Evidence
+from qa.evidence import Evidence, quotable
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lexical import tokenize
@@ -44,7 +44,7 @@ WHICH_SOURCE = (f"{NOT_IN_SOURCES} It asks about a source without saying which: 
 NAMED_SHARE = 0.5  # of the words naming a source that its title or credit must hold, when it keeps no record
 HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a date further on is an event's
 SUMMARY_SENTENCES = 4
-SUMMARY_MIN_WORDS = 8  # shorter lines are headings, datelines and captions, not what a text argues
+SUMMARY_MIN_WORDS = 8  # a shorter sentence seldom stands for a whole text
 REPEAT_PENALTY = 0.5  # of a sentence's likeness to one already chosen, taken off its claim to stand for the text
 
 
@@ -108,9 +108,8 @@ def is_about_source(index: IndexData, asked: SourceAsked, doc: Document) -> bool
 def _record(asked: SourceAsked, doc: Document) -> str:
     """What `doc`'s record says of what is asked: who it is credited to, or its date; for a summary,
     either ("" if nothing)."""
-    if asked.kind == "summary":
-        return credit(doc.authors, doc.publisher) or doc.date
-    return credit(doc.authors, doc.publisher) if asked.kind == "author" else doc.date
+    credited = credit(doc.authors, doc.publisher)
+    return {"author": credited, "date": doc.date}.get(asked.kind, credited or doc.date)
 
 
 def document_number(index: IndexData, doc_id: str) -> int:
@@ -141,10 +140,12 @@ def _dating(index: IndexData, doc: Document, sentences: range) -> list[int]:
 
 def _summarising(index: IndexData, doc: Document, sentences: range) -> list[int]:
     """Of `doc`'s `sentences`, the SUMMARY_SENTENCES (in the text's order) most like the text as a whole
-    (nearest the mean of its sentence vectors), each less so for being like one already chosen; not a
-    heading or caption, the title again, or a sentence that needs the one before it to be understood."""
-    fits = [s for s in sentences if len(index.sentence_text(s).split()) >= SUMMARY_MIN_WORDS
-            and index.sentence_text(s).strip() not in doc.title and not POINTS_BACK.match(index.sentence_text(s))]
+    (nearest the mean of its sentence vectors), each less so for being like one already chosen; only claims
+    worth quoting (`quotable`: no heading, byline or caption) of SUMMARY_MIN_WORDS or more that do not need
+    the sentence before them."""
+    texts = {s: index.sentence_text(s) for s in sentences}
+    fits = [s for s, text in texts.items() if quotable(text, doc.title) and len(text.split()) >= SUMMARY_MIN_WORDS
+            and not POINTS_BACK.match(text)]
     fits = fits or list(sentences)
     vectors = index.sentence_vectors[fits]
     centre = vectors.mean(axis=0)

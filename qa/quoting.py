@@ -12,13 +12,13 @@ from qa.index_format import IndexData
 # A sentence opening on a word that points back ("This led to ...", "Moreover, it wants ...", "On April 23,
 # it announced ...") needs the one before it to be understood; "That said, ..." only turns, as "However" does.
 POINTS_BACK = re.compile(r"(?:(?:moreover|however|furthermore|meanwhile|also|still|yet|instead|in addition|"
-                          r"that said|that being said|having said that|even so|"
-                          r"at the same time|nonetheless|nevertheless|ultimately|(?:on|in|by|at|since|after|during) "
-                          r"[\w’'-]+(?: [\w’'-]+){0,2}|[\w’'-]+ (?:days?|weeks?|months?|years?) (?:later|earlier)),\s+|"
-                          r"(?:despite|in spite of|because of|due to|after|besides)\s+)?"
-                          r"(this|that(?! said| being said)|these|those|it|its|they|their|them|he|his|she|her|such|"
-                          r"the (?:two|latter|"
-                          r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
+                         r"that said|that being said|having said that|even so|"
+                         r"at the same time|nonetheless|nevertheless|ultimately|(?:on|in|by|at|since|after|during) "
+                         r"[\w’'-]+(?: [\w’'-]+){0,2}|[\w’'-]+ (?:days?|weeks?|months?|years?) (?:later|earlier)),\s+|"
+                         r"(?:despite|in spite of|because of|due to|after|besides)\s+)?"
+                         r"(this|that(?! said| being said)|these|those|it|its|they|their|them|he|his|she|her|such|"
+                         r"the (?:two|latter|"
+                         r"former|move|step|decision|group|organi[sz]ation|country|same))\b", re.I)
 
 
 def quote_spans(index: IndexData, chosen: list[Evidence], reason: bool) -> list[tuple[int, int]]:
