@@ -2,8 +2,9 @@
 
 Each sentence of the retrieved chunks gets general features (dense similarity computed from
 vectors stored at index time, of the sentence alone and read with its neighbours; lexical overlap, also
-counting the document's title and authors; the chunk's retrieval rank; answer-type cues) and a
-probability of holding the answer from a logistic model trained by `benchmarks/train_ranker.py`.
+counting the document's title and authors, and the year its date gives a month named without one; the
+chunk's retrieval rank; answer-type cues) and a probability of holding the answer from a logistic model
+trained by `benchmarks/train_ranker.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from qa.answer_types import TYPE_CUES, question_types
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import same_place
+from qa.periods import implied_year
 from qa.retrieve import Candidate
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
@@ -145,7 +147,8 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "chunk_rank": 1.0 / (1.0 + positions),
         "bm25": bm25 / top,
         "overlap": [overlap.words(t) for t in tokens],
-        "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s))]) for s, t in zip(ids, tokens)],
+        "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s)), implied_year(index, int(s))])
+                             for s, t in zip(ids, tokens)],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],
         **{f"type_{kind}": [kind in qtypes and has(t, question) for t in texts] for kind, has in TYPE_CUES.items()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from qa.index_format import IndexData
-from qa.ingest import ISO_DATE, MONTH_RE, month_number
+from qa.ingest import ISO_DATE, MONTH_RE, MONTHS, month_number
 
 # a year, with the month before it if given ("May 2023", "Aug. 2021", "June 5, 2023")
 _DATE = re.compile(rf"\b(?:(?P<month>{MONTH_RE})\s+(?:\d{{1,2}},?\s+)?)?(?P<year>(?:19|20)\d{{2}})\b", re.I)
@@ -16,6 +16,8 @@ _DATE = re.compile(rf"\b(?:(?P<month>{MONTH_RE})\s+(?:\d{{1,2}},?\s+)?)?(?P<year
 _UNTIL = re.compile(r"\b(?:before|until|till|prior\s+to|up\s+to|to|and|through|pre)\W*$", re.I)
 # "since 2021" bounds the sources that may answer; what answers seldom repeats it
 _FROM_ON = re.compile(rf"\s*\b(?:since|after)\s+(?:{_DATE.pattern})", re.I)
+# a month written out and capitalised ("On March 22", "in late August"; not "may" the verb)
+_MONTH_NAMED = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
 _newest: dict[Path, str] = {}
 
 
@@ -34,6 +36,19 @@ def without_start(text: str) -> str:
 def source_date(index: IndexData, sentence: int) -> str:
     """The ISO date of the source a sentence is in; "" when unknown or written some other way ("Spring 2020")."""
     return _iso_date(index.documents[int(index.spans.sent_doc[sentence])].date)
+
+
+def implied_year(index: IndexData, sentence: int) -> str:
+    """The year a sentence means by a month it names without any year, read from its source's date as a
+    reader would: "On March 22" in an article of April 2024 is March 2024, "in December" the December
+    before. "" when the sentence names a year, no month or months of two years, or its source is undated."""
+    text = index.sentence_text(sentence)
+    written = source_date(index, sentence)
+    if not written or _DATE.search(text):
+        return ""
+    year, month = int(written[:4]), written[5:7]
+    years = {year - 1 if month and month_number(m[0]) > month else year for m in _MONTH_NAMED.finditer(text)}
+    return str(years.pop()) if len(years) == 1 else ""
 
 
 def newest_date(index: IndexData) -> str:

@@ -41,7 +41,7 @@ from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
-from qa.periods import asked_from
+from qa.periods import asked_from, implied_year
 from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
 from ui.render import answer_html, byline, plain_answer, quoted
@@ -701,6 +701,30 @@ def test_a_source_written_before_the_time_asked_about_is_not_quoted(built):
     later = answer("What did Russia say about the Taliban in 2026?", index_dir=index)
     assert not later.grounded and not later.citations
     assert "It asks about 2026; the newest source is dated 2024-04-29." in later.answer
+
+
+@pytest.mark.parametrize(("opening", "year"), [
+    ("On March 22, militants", "2024"),  # in an article of April 2024
+    ("Iran’s Minister of Intelligence, Ismail Al-Khatib, confirmed in September", "2023"),  # "last year"
+    ("Within weeks of the Taliban’s conquest of Afghanistan in late August", "2021"),  # dated "2021" only
+    ("In November 2018, Russia invited", ""),  # the sentence names its year
+    ("The Russian ambassador to Afghanistan had met", ""),  # no month
+])
+def test_a_month_named_without_a_year_is_read_in_the_year_its_source_gives_it(built, opening, year):
+    data = load_index(built[1], Settings().model_name)
+    sentence = next(i for i in range(len(data.spans.sent_doc)) if data.sentence_text(i).startswith(opening))
+    assert implied_year(data, sentence) == year
+
+
+def test_a_question_on_a_month_finds_what_a_dated_source_says_of_it_without_the_year(built):
+    """No sentence writes "March 2024" or "August 2021"; "On March 22" in an article of April 2024 and "in
+    late August" in one of 2021 tell of them."""
+    _, index = built
+    march = answer("What happened in March 2024?", index_dir=index)
+    assert march.grounded and march.citations[0].quote.startswith("On March 22")
+    august = answer("What happened in August 2021?", index_dir=index)
+    assert august.grounded and "in late August" in august.citations[0].quote
+    check_citations(august, index)
 
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):
