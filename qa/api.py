@@ -32,12 +32,14 @@ from qa.names import unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
 from qa.retrieve import Candidate, retrieve
 from qa.settings import Settings
+from qa.timeline import asked_timeline, timeline
 from qa.types import Answer
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Emphasis marks pasted with a question ("**Why** did _Russia_ ...") are no words of it. Tags are kept: a
 # question may ask about one a source shows.
 _MARKUP = re.compile(r"(?<!\w)[*_`~]+|[*_`~]+(?!\w)")
+TIMELINE_READS = 2  # times the passages an answer reads that a timeline reads
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[str | None, IndexData]] = {}
 
@@ -180,10 +182,14 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
-    """`run` for a question as read: a compound one part by part; one about a source itself from that
+    """`run` for a question as read: a timeline from the dated passages on its subject; a compound one part
+    by part; one about a source itself from that
     source's own text; "And X?" as restated, alone, when read with the topic it is not led by X
     (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
     conversation."""
+    subject = asked_timeline(question)
+    if subject:
+        return _run_timeline(question, subject, history, index_dir, top_k, settings)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
@@ -231,6 +237,16 @@ def _run_of_source(question: str, asked: SourceAsked, history: list[dict] | None
     if doc_no is None:  # "the article", and no answer has quoted one
         return Trace(Answer(question, WHICH_SOURCE, grounded=False), question, [], [], index)
     return Trace(answer_of_source(index, question, asked, doc_no, 1.0), question, [], [], index)
+
+
+def _run_timeline(question: str, subject: str, history: list[dict] | None, index_dir: str | Path | None,
+                  top_k: int | None, settings: Settings) -> Trace:
+    """A timeline of `subject`, from twice the passages an answer reads (a timeline spans more of them);
+    the refusal an answer about `subject` would give when the sources do not tell of it."""
+    trace = _run_one(subject, history, index_dir, TIMELINE_READS * (top_k or settings.top_k), settings)
+    if trace.answer.grounded:
+        trace.answer = timeline(trace.index, question, subject, trace.evidence, thresholds(settings)[0])
+    return trace
 
 
 def _leads_naming(trace: Trace, question: str, names: tuple[str, ...] | None = None) -> bool:

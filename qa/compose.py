@@ -183,7 +183,7 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
                      and index.same_paragraph(e.sentence, c.sentence)), None)
         if near is best and not best.merged:
             best.merged.add(e.sentence)
-        elif len(chosen) < limit and not _repeats(index, e, chosen):
+        elif len(chosen) < limit and not repeats(index, e, chosen):
             if near is not None:
                 near.merged.add(e.sentence)
             elif e.score >= floor:
@@ -213,16 +213,16 @@ def _passage_first(index: IndexData, evidence: list[Evidence]) -> list[Evidence]
     return ([mate] if mate else []) + [e for e in evidence[1:] if e is not mate]
 
 
-def _repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
+def repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
     """Whether `e` says what a chosen sentence already says (the same text, or nearly the same vector)."""
     vec = index.sentence_vectors[e.sentence]
     return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
                or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
 
 
-def cite(index: IndexData, n: int, e: Evidence) -> Citation:
-    """Citation `n`, quoting the sentence of `e` whole."""
-    return _citation(index, n, e, *_sentence_span(index, e.sentence))
+def cite(index: IndexData, n: int, e: Evidence, span: tuple[int, int] | None = None) -> Citation:
+    """Citation `n`, quoting `span` of the text of `e`'s document (default: the sentence of `e` whole)."""
+    return _citation(index, n, e, *(span or _sentence_span(index, e.sentence)))
 
 
 def _sentence_span(index: IndexData, sentence: int) -> tuple[int, int]:

@@ -51,6 +51,17 @@ def implied_year(index: IndexData, sentence: int) -> str:
     return str(years.pop()) if len(years) == 1 else ""
 
 
+def named_date(index: IndexData, sentence: int) -> str:
+    """The first time a sentence names, as an ISO date prefix ("2018-11", "2001"), a month named without a
+    year read in the year its source gives it (`implied_year`); "" when it names none."""
+    text = index.sentence_text(sentence)
+    found = _DATE.search(text)
+    if found:
+        return _iso(found)
+    year = implied_year(index, sentence)
+    return f"{year}-{month_number(_MONTH_NAMED.search(text)[0])}" if year else ""
+
+
 def newest_date(index: IndexData) -> str:
     """The ISO date of the newest dated source ("" if none is dated); once per build, which never changes."""
     if index.path not in _newest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -41,9 +42,10 @@ from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
-from qa.periods import asked_from, implied_year
+from qa.periods import asked_from, implied_year, named_date
 from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
+from qa.timeline import asked_timeline
 from ui.render import answer_html, byline, plain_answer, quoted
 
 
@@ -725,6 +727,40 @@ def test_a_question_on_a_month_finds_what_a_dated_source_says_of_it_without_the_
     august = answer("What happened in August 2021?", index_dir=index)
     assert august.grounded and "in late August" in august.citations[0].quote
     check_citations(august, index)
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("Give me a timeline of Russia's relations with the Taliban.", "Russia's relations with the Taliban"),
+    ("Timeline of Iran and the Taliban", "Iran and the Taliban"),
+    ("What is the chronology of ISKP attacks?", "ISKP attacks"),
+    ("Could you make a timeline for the water dispute?", "the water dispute"),
+    ("Pakistan's dealings with the Taliban in chronological order", "Pakistan's dealings with the Taliban"),
+    ("What happened on the timeline of the talks?", ""),  # asks what happened, not for a timeline
+    ("Why did Russia delist the Taliban?", ""),
+])
+def test_a_question_asking_for_a_timeline_says_of_what(question, subject):
+    assert asked_timeline(question) == subject
+
+
+def test_a_timeline_quotes_the_dated_passages_on_its_subject_oldest_first(built):
+    _, index = built
+    result = answer("Give me a timeline of Russia's relations with the Taliban.", index_dir=index)
+    assert result.grounded and len(result.citations) >= 4
+    assert result.answer.splitlines() == [f"- “{escape_markdown(c.quote)}” [{c.n}]" for c in result.citations]
+    assert all(re.search(r"Russia|Moscow|Kremlin", c.quote) for c in result.citations)
+    data = load_index(index, Settings().model_name)
+    sp = data.spans
+
+    def date_named(c) -> str:  # the first date the quote's sentences name
+        quoted = [s for s in range(len(sp.sent_doc)) if data.documents[sp.sent_doc[s]].doc_id == c.doc_id
+                  and c.start <= sp.sent_start[s] < c.end]
+        return next(d for s in quoted if (d := named_date(data, s)))
+
+    dates = [date_named(c) for c in result.citations]
+    assert dates == sorted(dates) and dates[0] < "2002" and dates[-1].startswith("2024")
+    check_citations(result, index)
+    unknown = answer("Give me a timeline of Kerman.", index_dir=index)
+    assert unknown.grounded is False and not unknown.citations and "Kerman" in unknown.answer
 
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):

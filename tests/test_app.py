@@ -173,6 +173,20 @@ def test_browser_shows_how_a_follow_up_was_read(server, browser):
 
 
 @pytest.mark.browser
+def test_browser_shows_a_timeline_one_quote_to_a_line(server, browser):
+    url, _, index = server
+    question = "Give me a timeline of Russia's relations with the Taliban."
+    expected = answer(question, index_dir=index)
+    page = _open_chat(browser, url)
+    _ask(page, question, ".qa-card[id]")
+    reply = page.locator("#qa-chat .qa-quote").last.locator("xpath=ancestor::*[contains(@class, 'message')][1]")
+    lines = [line for line in reply.inner_text().splitlines()[1:] if line.strip() and "Copy with" not in line]
+    assert len(lines) == len(expected.citations) >= 3
+    assert all(line.startswith("“") and line.endswith(f"[{n}]") for n, line in enumerate(lines, 1))
+    page.close()
+
+
+@pytest.mark.browser
 def test_browser_copies_an_answer_with_its_sources_as_plain_text(server, browser):
     url, _, _ = server
     context = browser.new_context(viewport={"width": 1400, "height": 1000},

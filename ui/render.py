@@ -43,10 +43,11 @@ def answer_html(result: dict, turn: int) -> list[str]:
             else "Try rephrasing."
         return [f'{read_as}<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} '
                 f'{hint}</span>']
+    apart = "<br>" if listed(result) else ""
     pieces = [
-        f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" '
-        f'title="{esc(c["title"])}">[{c["n"]}]</a>'
-        for c in result["citations"]
+        f'{apart if i else ""}<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
+        f'href="#qa-cite-{turn}-{c["n"]}" title="{esc(c["title"])}">[{c["n"]}]</a>'
+        for i, c in enumerate(result["citations"])
     ]
     caution = f'<span class="qa-caution">{esc(result["caution"])}</span><br>' if result.get("caution") else ""
     pieces[0] = read_as + caution + pieces[0]
@@ -56,6 +57,11 @@ def answer_html(result: dict, turn: int) -> list[str]:
     return pieces
 
 
+def listed(result: dict) -> bool:
+    """Whether the answer gives its quotes one to a line, as a list (a timeline does)."""
+    return result["answer"].startswith("- ")
+
+
 def _read_as(result: dict, label: str) -> str:
     """How a follow-up was read (`Answer.read_as`), to show beside it."""
     return f'<span class="qa-read-as">{label}: {esc(result["read_as"])}</span>'
@@ -63,7 +69,8 @@ def _read_as(result: dict, label: str) -> str:
 
 def plain_answer(result: dict) -> str:
     """The question, its quotes and a numbered list of their sources, as plain text to paste elsewhere."""
-    quotes = " ".join(f"{quoted_plain(c['quote'])} [{c['n']}]" for c in result["citations"])
+    quotes = ("\n" if listed(result) else " ").join(f"{quoted_plain(c['quote'])} [{c['n']}]"
+                                                   for c in result["citations"])
     sources = [f"[{c['n']}] {credit(c)}, “{c['title']}”, {c['date'] or 'undated'}. {c['source']}"
                for c in result["citations"]]
     asked = f'{result["question"]} (read as: {result["read_as"]})' if result.get("read_as") else result["question"]
