@@ -20,6 +20,9 @@ _ASKS = (
     re.compile(r"^\W*(?P<subject>.+?),?\s+(?:in\s+(?:chronological|date)\s+order|chronologically|year\s+by\s+year)"
                r"[\s?.!]*$", re.I),
 )
+# what any timeline lists: "the key events in 2022" asks about 2022, and "events" matches no passage's words
+_EVENTS = re.compile(r"^(?:the\s+)?(?:(?:key|main|major|important|significant)\s+)?(?:events|developments|milestones)"
+                     r"\s+(?:in|of|on|concerning|regarding)\s+", re.I)
 TIMELINE_MAX = 8  # passages quoted
 TIMELINE_SHARE = 0.7  # of the best dated passage's score that another must reach to be on the same subject
 
@@ -29,37 +32,43 @@ def asked_timeline(question: str) -> str:
     for pattern in _ASKS:
         found = pattern.match(question)
         if found:
-            return found["subject"].strip()
+            subject = found["subject"].strip()
+            return _EVENTS.sub("", subject) or subject
     return ""
 
 
 def timeline(index: IndexData, question: str, subject: str, evidence: list[Evidence], threshold: float) -> Answer:
     """The answer to `question`: of the `evidence` found for `subject` (best first), the passages that name a
     date and score near the best of them, at least `threshold`, each quoted as an answer would quote it
-    (with the sentence before when it points back), in the order of the dates they name."""
-    dated = [(e, span, when) for e in evidence for span in quote_spans(index, [e], False)
-             if (when := _date_of(index, e, span))]
-    best = max((e.score for e, _, _ in dated), default=0.0)
+    (with the sentence before when it points back; passages that read on joined), in the order of the
+    first date each quote names."""
+    dated = [(e, span) for e in evidence for span in quote_spans(index, [e], False) if _date_of(index, e, span)]
+    best = max((e.score for e, _ in dated), default=0.0)
     if best < threshold:
         return Answer(question, f"{NOT_IN_SOURCES} No passage on “{escape_markdown(subject)}” names a date.",
                       grounded=False)
-    kept: list[tuple[Evidence, str]] = []
-    for e, _, when in dated:
+    kept: list[tuple[Evidence, tuple[int, int]]] = []
+    for e, span in dated:
         if e.score >= TIMELINE_SHARE * best and not repeats(index, e, [k for k, _ in kept]):
-            kept.append((e, when))
+            kept.append((e, span))
         if len(kept) == TIMELINE_MAX:
             break
-    kept.sort(key=lambda k: (k[1], int(k[0].sentence)))
-    chosen, spans = join_touching(index, [e for e, _ in kept], quote_spans(index, [e for e, _ in kept], False))
-    citations = [cite(index, n, e, span) for n, (e, span) in enumerate(zip(chosen, spans), 1)]
+    # in the text's order, so that every passage reading on from another is joined to it
+    kept.sort(key=lambda k: (int(index.spans.sent_doc[k[0].sentence]), k[1]))
+    joined = zip(*join_touching(index, [e for e, _ in kept], [span for _, span in kept]))
+    ordered = sorted(joined, key=lambda quote: (_date_of(index, *quote), quote[1][0]))
+    citations = [cite(index, n, e, span) for n, (e, span) in enumerate(ordered, 1)]
     listed = "\n".join(f"- “{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return Answer(question, listed, grounded=True, citations=citations,
                   read_as=f"a timeline of {subject}: the passages on it that name a date, oldest first")
 
 
 def _date_of(index: IndexData, e: Evidence, span: tuple[int, int]) -> str:
-    """The first date named in a quote's span, as an ISO prefix ("" if none)."""
-    first = e.sentence
-    while first > 0 and int(index.spans.sent_start[first]) > span[0]:
+    """The first date named in a quote of `e`'s document spanning `span`, as an ISO prefix ("" if none)."""
+    first, last, starts = e.sentence, e.sentence, index.spans.sent_start
+    while first > 0 and index.spans.sent_doc[first - 1] == index.spans.sent_doc[first] and starts[first] > span[0]:
         first -= 1
-    return next((d for s in range(first, e.sentence + 1) if (d := named_date(index, s))), "")
+    while last + 1 < len(starts) and index.spans.sent_doc[last + 1] == index.spans.sent_doc[last] \
+            and starts[last + 1] < span[1]:
+        last += 1
+    return next((d for s in range(first, last + 1) if (d := named_date(index, s))), "")

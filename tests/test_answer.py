@@ -734,6 +734,7 @@ def test_a_question_on_a_month_finds_what_a_dated_source_says_of_it_without_the_
     ("Timeline of Iran and the Taliban", "Iran and the Taliban"),
     ("What is the chronology of ISKP attacks?", "ISKP attacks"),
     ("Could you make a timeline for the water dispute?", "the water dispute"),
+    ("Timeline of the key events in 2022", "2022"),  # what every timeline lists is no subject
     ("Pakistan's dealings with the Taliban in chronological order", "Pakistan's dealings with the Taliban"),
     ("What happened on the timeline of the talks?", ""),  # asks what happened, not for a timeline
     ("Why did Russia delist the Taliban?", ""),
