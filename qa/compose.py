@@ -118,7 +118,10 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
 
 
 def quoted_answer(citations: list[Citation]) -> str:
-    """The answer's markdown: each quote in quotation marks with its marker."""
+    """The answer's markdown: each quote in quotation marks with its marker; quotes under labels one to a
+    line, each as a list item under its label in bold."""
+    if any(c.label for c in citations):
+        return "\n".join(f"- **{escape_markdown(c.label)}** “{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
     return " ".join(f"“{escape_markdown(c.quote)}” [{c.n}]" for c in citations)
 
 
@@ -143,7 +146,7 @@ def _not_in_sources(index: IndexData, question: str, unknown: list[str], since: 
         return f"{NOT_IN_SOURCES} No source mentions {_either(unknown)}."
     newest = newest_date(index)
     if since and older(newest, since):
-        return f"{NOT_IN_SOURCES} It asks about {_shown(since)}; the newest source is dated {newest}."
+        return f"{NOT_IN_SOURCES} It asks about {shown_date(since)}; the newest source is dated {newest}."
     absent = unknown_words(index, question)
     if not absent:
         return NOT_IN_SOURCES
@@ -152,7 +155,7 @@ def _not_in_sources(index: IndexData, question: str, unknown: list[str], since: 
             f"{f' (nor {more} more of its words)' if more > 0 else ''}.")
 
 
-def _shown(iso: str) -> str:
+def shown_date(iso: str) -> str:
     """"2023-05" as "May 2023"."""
     year, _, month = iso.partition("-")
     return f"{MONTHS[int(month) - 1].capitalize()} {year}" if month else year

@@ -18,6 +18,8 @@ _UNTIL = re.compile(r"\b(?:before|until|till|prior\s+to|up\s+to|to|and|through|p
 _FROM_ON = re.compile(rf"\s*\b(?:since|after)\s+(?:{_DATE.pattern})", re.I)
 # a month written out and capitalised ("On March 22", "in late August"; not "may" the verb)
 _MONTH_NAMED = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+# the word before a date that bounds or places it: "before 2001", "since 2003", "in late August"
+_BOUND = re.compile(r"\b(before|since|after|until|by|early|late|mid)[\s-]+(?:in\s+)?$", re.I)
 _newest: dict[Path, str] = {}
 
 
@@ -51,15 +53,21 @@ def implied_year(index: IndexData, sentence: int) -> str:
     return str(years.pop()) if len(years) == 1 else ""
 
 
-def named_date(index: IndexData, sentence: int) -> str:
-    """The first time a sentence names, as an ISO date prefix ("2018-11", "2001"), a month named without a
-    year read in the year its source gives it (`implied_year`); "" when it names none."""
+def named_date(index: IndexData, sentence: int) -> tuple[str, str]:
+    """The first time a sentence names: as an ISO date prefix ("2018-11", "2001"; a month named without a
+    year read in the year its source gives it, `implied_year`), with the word that bounds or places it
+    ("before", "since", "late") or ""; ("", "") when it names none."""
     text = index.sentence_text(sentence)
     found = _DATE.search(text)
     if found:
-        return _iso(found)
-    year = implied_year(index, sentence)
-    return f"{year}-{month_number(_MONTH_NAMED.search(text)[0])}" if year else ""
+        iso, at = _iso(found), found.start()
+    else:
+        year, month = implied_year(index, sentence), _MONTH_NAMED.search(text)
+        if not year:
+            return "", ""
+        iso, at = f"{year}-{month_number(month[0])}", month.start()
+    bound = _BOUND.search(text[:at])
+    return iso, bound[1].lower() if bound else ""
 
 
 def newest_date(index: IndexData) -> str:

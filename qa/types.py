@@ -64,6 +64,9 @@ class Citation:
     passage_start: int
     passage_end: int
     score: float
+    # what the quote stands under in an answer listing its quotes: the date a timeline's entry names
+    # ("November 2018"), or the side of a comparison it speaks for ("Russia"); "" in other answers
+    label: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -747,7 +747,9 @@ def test_a_timeline_quotes_the_dated_passages_on_its_subject_oldest_first(built)
     _, index = built
     result = answer("Give me a timeline of Russia's relations with the Taliban.", index_dir=index)
     assert result.grounded and len(result.citations) >= 4
-    assert result.answer.splitlines() == [f"- “{escape_markdown(c.quote)}” [{c.n}]" for c in result.citations]
+    assert result.answer.splitlines() == [f"- **{escape_markdown(c.label)}** “{escape_markdown(c.quote)}” [{c.n}]"
+                                          for c in result.citations]
+    assert result.citations[0].label == "Before 2001"  # the date as the quote bounds it
     assert all(re.search(r"Russia|Moscow|Kremlin", c.quote) for c in result.citations)
     data = load_index(index, Settings().model_name)
     sp = data.spans
@@ -755,10 +757,12 @@ def test_a_timeline_quotes_the_dated_passages_on_its_subject_oldest_first(built)
     def date_named(c) -> str:  # the first date the quote's sentences name
         quoted = [s for s in range(len(sp.sent_doc)) if data.documents[sp.sent_doc[s]].doc_id == c.doc_id
                   and c.start <= sp.sent_start[s] < c.end]
-        return next(d for s in quoted if (d := named_date(data, s)))
+        return next(d for s in quoted if (d := named_date(data, s)[0]))
 
     dates = [date_named(c) for c in result.citations]
     assert dates == sorted(dates) and dates[0] < "2002" and dates[-1].startswith("2024")
+    assert all(c.label.endswith(d[:4]) for c, d in zip(result.citations, dates))
+    assert "\n2015: “In 2015, " in plain_answer(result.to_dict())
     check_citations(result, index)
     unknown = answer("Give me a timeline of Kerman.", index_dir=index)
     assert unknown.grounded is False and not unknown.citations and "Kerman" in unknown.answer

@@ -173,7 +173,7 @@ def test_browser_shows_how_a_follow_up_was_read(server, browser):
 
 
 @pytest.mark.browser
-def test_browser_shows_a_timeline_one_quote_to_a_line(server, browser):
+def test_browser_shows_a_timeline_one_dated_quote_to_a_line(server, browser):
     url, _, index = server
     question = "Give me a timeline of Russia's relations with the Taliban."
     expected = answer(question, index_dir=index)
@@ -182,7 +182,8 @@ def test_browser_shows_a_timeline_one_quote_to_a_line(server, browser):
     reply = page.locator("#qa-chat .qa-quote").last.locator("xpath=ancestor::*[contains(@class, 'message')][1]")
     lines = [line for line in reply.inner_text().splitlines()[1:] if line.strip() and "Copy with" not in line]
     assert len(lines) == len(expected.citations) >= 3
-    assert all(line.startswith("“") and line.endswith(f"[{n}]") for n, line in enumerate(lines, 1))
+    assert all(line.startswith(f"{c.label} “") and line.endswith(f"[{c.n}]")
+               for c, line in zip(expected.citations, lines))
     page.close()
 
 

@@ -45,7 +45,7 @@ def answer_html(result: dict, turn: int) -> list[str]:
                 f'{hint}</span>']
     apart = "<br>" if listed(result) else ""
     pieces = [
-        f'{apart if i else ""}<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
+        f'{apart if i else ""}{_label(c)}<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
         f'href="#qa-cite-{turn}-{c["n"]}" title="{esc(c["title"])}">[{c["n"]}]</a>'
         for i, c in enumerate(result["citations"])
     ]
@@ -58,8 +58,12 @@ def answer_html(result: dict, turn: int) -> list[str]:
 
 
 def listed(result: dict) -> bool:
-    """Whether the answer gives its quotes one to a line, as a list (a timeline does)."""
-    return result["answer"].startswith("- ")
+    """Whether the answer lists its quotes one to a line, each under a label (a timeline's dates)."""
+    return any(c.get("label") for c in result["citations"])
+
+
+def _label(c: dict) -> str:
+    return f'<strong class="qa-label">{esc(c["label"])}</strong> ' if c.get("label") else ""
 
 
 def _read_as(result: dict, label: str) -> str:
@@ -69,8 +73,9 @@ def _read_as(result: dict, label: str) -> str:
 
 def plain_answer(result: dict) -> str:
     """The question, its quotes and a numbered list of their sources, as plain text to paste elsewhere."""
-    quotes = ("\n" if listed(result) else " ").join(f"{quoted_plain(c['quote'])} [{c['n']}]"
-                                                   for c in result["citations"])
+    quotes = ("\n" if listed(result) else " ").join(
+        f"{c['label'] + ': ' if c.get('label') else ''}{quoted_plain(c['quote'])} [{c['n']}]"
+        for c in result["citations"])
     sources = [f"[{c['n']}] {credit(c)}, “{c['title']}”, {c['date'] or 'undated'}. {c['source']}"
                for c in result["citations"]]
     asked = f'{result["question"]} (read as: {result["read_as"]})' if result.get("read_as") else result["question"]
