@@ -122,7 +122,9 @@ def _print_answer(result, as_json: bool, compact: bool = False) -> None:
     if result.caution:
         print(f"{result.caution}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
-    print(" ".join(f"“{c.quote}” [{c.n}]" for c in result.citations) if result.grounded else result.answer)
+    quotes = [f"{c.label + ': ' if c.label else ''}“{c.quote}” [{c.n}]" for c in result.citations]
+    listed = any(c.label for c in result.citations)  # a timeline: one quote to a line under its date
+    print(("\n" if listed else " ").join(quotes) if result.grounded else result.answer)
     for c in result.citations:
         by = credit(c.authors, c.publisher) or "author not stated"
         print(f"\n[{c.n}] {c.title} — {by}, {c.date or 'undated'} ({c.source}, chars {c.start}-{c.end})")

@@ -764,6 +764,8 @@ def test_a_timeline_quotes_the_dated_passages_on_its_subject_oldest_first(built)
     assert all(c.label.endswith(d[:4]) for c, d in zip(result.citations, dates))
     assert "\n2015: “In 2015, " in plain_answer(result.to_dict())
     check_citations(result, index)
+    printed = run_cli("ask", result.question, "--index", str(index)).stdout
+    assert "\n".join(f"{c.label}: “{c.quote}” [{c.n}]" for c in result.citations) in printed
     unknown = answer("Give me a timeline of Kerman.", index_dir=index)
     assert unknown.grounded is False and not unknown.citations and "Kerman" in unknown.answer
 
