@@ -21,6 +21,7 @@ from qa.bylines import (
     document_quoting,
     is_about_source,
 )
+from qa.comparison import Side, asked_comparison, compare
 from qa.compose import combine, compose, first_quote
 from qa.embedding import get_embedder
 from qa.evidence import Evidence, load_ranker, score_sentences
@@ -182,14 +183,17 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
-    """`run` for a question as read: a timeline from the dated passages on its subject; a compound one part
-    by part; one about a source itself from that
+    """`run` for a question as read: a timeline from the dated passages on its subject; a comparison side by
+    side; a compound one part by part; one about a source itself from that
     source's own text; "And X?" as restated, alone, when read with the topic it is not led by X
     (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
     conversation."""
     subject = asked_timeline(question)
     if subject:
         return _run_timeline(question, subject, history, index_dir, top_k, settings)
+    sides = asked_comparison(question)
+    if sides:
+        return _run_comparison(question, sides, index_dir, top_k, settings)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
@@ -247,6 +251,17 @@ def _run_timeline(question: str, subject: str, history: list[dict] | None, index
     if trace.answer.grounded:
         trace.answer = timeline(trace.index, question, subject, trace.evidence, thresholds(settings)[0])
     return trace
+
+
+def _run_comparison(question: str, sides: list[Side], index_dir: str | Path | None, top_k: int | None,
+                    settings: Settings) -> Trace:
+    """A comparison, each side asked alone (not as a follow-up: the other side's words would steer it).
+    The trace is the first side's."""
+    traces = [_run_one(side.asked, None, index_dir, top_k, settings) for side in sides]
+    first = traces[0]
+    result = compare(first.index, question, sides, [t.answer for t in traces])
+    result.timings_ms = {"total": round(sum(t.answer.timings_ms.get("total", 0.0) for t in traces), 2)}
+    return Trace(result, first.query, first.candidates, first.evidence, first.index)
 
 
 def _leads_naming(trace: Trace, question: str, names: tuple[str, ...] | None = None) -> bool:

@@ -25,6 +25,7 @@ from qa.answer_types import (
 )
 from qa.api import prepare
 from qa.bylines import SUMMARY_SENTENCES, SourceAsked, asked_of_source
+from qa.comparison import SIDE_QUOTES, Side, asked_comparison
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import (
     exchange,
@@ -768,6 +769,45 @@ def test_a_timeline_quotes_the_dated_passages_on_its_subject_oldest_first(built)
     assert "\n".join(f"{c.label}: “{c.quote}” [{c.n}]" for c in result.citations) in printed
     unknown = answer("Give me a timeline of Kerman.", index_dir=index)
     assert unknown.grounded is False and not unknown.citations and "Kerman" in unknown.answer
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("Compare Russia's and Iran's approaches to the Taliban.",
+     [Side("Russia", "Russia's approaches to the Taliban"), Side("Iran", "Iran's approaches to the Taliban")]),
+    ("How do Russia and Iran differ in their approach to the Taliban?",
+     [Side("Russia", "Russia's approach to the Taliban"), Side("Iran", "Iran's approach to the Taliban")]),
+    ("Compare China and Pakistan on the Taliban.",
+     [Side("China", "China on the Taliban"), Side("Pakistan", "Pakistan on the Taliban")]),
+    ("How does Iran's view of the Taliban compare with Russia's?",
+     [Side("Iran", "Iran's view of the Taliban"), Side("Russia", "Russia's view of the Taliban")]),
+    ("What is the difference between the Taliban and ISKP?",
+     [Side("the Taliban", "the Taliban"), Side("ISKP", "ISKP")]),
+    ("What did Russia and Iran agree to do?", []),  # two names, no comparison
+    ("How does the population compare with the old one?", []),  # no names compared
+])
+def test_a_question_comparing_two_names_is_asked_of_each(question, sides):
+    assert asked_comparison(question) == sides
+
+
+def test_a_comparison_quotes_each_side_under_its_name(built):
+    _, index = built
+    result = answer("Compare Russia's and Iran's approaches to the Taliban.", index_dir=index)
+    assert result.grounded and result.read_as == "Russia's approaches to the Taliban + Iran's approaches to the Taliban"
+    labels = [c.label for c in result.citations]
+    assert labels == sorted(labels, key=["Russia", "Iran"].index) and set(labels) == {"Russia", "Iran"}
+    assert all(labels.count(side) <= SIDE_QUOTES for side in labels)
+    names = {"Russia": r"Russia|Moscow|Kremlin", "Iran": r"Iran|Tehran"}
+    assert all(re.search(names[c.label], c.quote) for c in result.citations)
+    assert result.answer.splitlines() == [f"- **{c.label}** “{escape_markdown(c.quote)}” [{c.n}]"
+                                          for c in result.citations]
+    check_citations(result, index)
+    pieces = answer_html(result.to_dict(), 1)  # a quote to a line, each side named once
+    assert all(p.startswith("<br>") for p in pieces[1:]) and "".join(pieces).count('class="qa-label"') == 2
+    half = answer("Compare Kazakhstan and Mongolia on the Taliban", index_dir=index)
+    assert half.grounded and {c.label for c in half.citations} == {"Kazakhstan"}
+    assert half.read_as.endswith("(not in the sources: Mongolia on the Taliban)")
+    neither = answer("Compare Mongolia and Peru", index_dir=index)
+    assert neither.grounded is False and not neither.citations and "Mongolia" in neither.answer
 
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):

@@ -44,10 +44,12 @@ def answer_html(result: dict, turn: int) -> list[str]:
         return [f'{read_as}<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} '
                 f'{hint}</span>']
     apart = "<br>" if listed(result) else ""
-    pieces = [
-        f'{apart if i else ""}{_label(c)}<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
+    cited = result["citations"]
+    pieces = [  # a label once over the quotes under it
+        f'{apart if i else ""}{_label(c) if not i or c["label"] != cited[i - 1]["label"] else ""}'
+        f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
         f'href="#qa-cite-{turn}-{c["n"]}" title="{esc(c["title"])}">[{c["n"]}]</a>'
-        for i, c in enumerate(result["citations"])
+        for i, c in enumerate(cited)
     ]
     caution = f'<span class="qa-caution">{esc(result["caution"])}</span><br>' if result.get("caution") else ""
     pieces[0] = read_as + caution + pieces[0]
