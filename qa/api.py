@@ -31,7 +31,8 @@ from qa.lead import Asked, naming
 from qa.lexical import LETTER_WORD, tokenize
 from qa.names import unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
-from qa.retrieve import Candidate, retrieve
+from qa.retrieve import Candidate, retrieve, retrieve_within
+from qa.scoped import Scoped, asked_within, named_sources
 from qa.settings import Settings
 from qa.timeline import asked_timeline, timeline
 from qa.types import Answer
@@ -184,9 +185,9 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
     """`run` for a question as read: a timeline from the dated passages on its subject; a comparison side by
-    side; a compound one part by part; one about a source itself from that
-    source's own text; "And X?" as restated, alone, when read with the topic it is not led by X
-    (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
+    side; one put to some sources from their text alone; a compound one part by part; one about a source
+    itself from that source's own text; "And X?" as restated, alone, when read with the topic it is not led
+    by X (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
     conversation."""
     subject = asked_timeline(question)
     if subject:
@@ -194,6 +195,9 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
     sides = asked_comparison(question)
     if sides:
         return _run_comparison(question, sides, index_dir, top_k, settings)
+    scoped = asked_within(get_index(index_dir, settings), question)
+    if scoped:
+        return _run_within(scoped, history, index_dir, top_k, settings)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
@@ -253,6 +257,14 @@ def _run_timeline(question: str, subject: str, history: list[dict] | None, index
     return trace
 
 
+def _run_within(scoped: Scoped, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
+                settings: Settings) -> Trace:
+    """A question put to some sources ("According to Sakhi, ..."), answered from their text alone."""
+    trace = _run_one(scoped.asked, history, index_dir, top_k, settings, within=scoped.docs)
+    trace.answer.read_as = f"{scoped.asked}, only in {named_sources(trace.index, scoped.docs)}"
+    return trace
+
+
 def _run_comparison(question: str, sides: list[Side], index_dir: str | Path | None, top_k: int | None,
                     settings: Settings) -> Trace:
     """A comparison, each side asked alone (not as a follow-up: the other side's words would steer it).
@@ -292,8 +304,9 @@ def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> boo
 
 
 def _run_one(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
-             settings: Settings) -> Trace:
-    """One question answered as `conversation.resolve` reads it in `history`."""
+             settings: Settings, within: frozenset[int] = frozenset()) -> Trace:
+    """One question answered as `conversation.resolve` reads it in `history`; from documents `within` alone,
+    if given."""
     t0 = time.perf_counter()
     index = get_index(index_dir, settings)
     query = prepare(question, history, index)
@@ -302,8 +315,9 @@ def _run_one(question: str, history: list[dict] | None, index_dir: str | Path | 
     t2 = time.perf_counter()
     k = top_k or settings.top_k
     since = asked_from(question)
-    candidates = retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k),
-                          (lambda chunk: chunk_could_tell(index, chunk, since)) if since else None)
+    allowed = (lambda chunk: chunk_could_tell(index, chunk, since)) if since else None
+    candidates = (retrieve_within(index, query.text, query_vec, k, within) if within
+                  else retrieve(index, query.text, query_vec, k, max(settings.candidate_k, k), allowed))
     t3 = time.perf_counter()
     evidence = score_sentences(index, query.words, query.text, query_vec, candidates)
     if since:  # a sentence of an older source in a chunk naming a late year still cannot tell of it

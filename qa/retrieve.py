@@ -36,8 +36,10 @@ def sentence_ranking(index: IndexData, query: str, query_vec: np.ndarray, k: int
     is sure of and the other misses ("the two entities that the most powerful neighboring countries
     consider preeminent threats", first by BM25, 143rd by dense similarity)."""
     dense_ids = index.sentence_store.search(query_vec[None, :], k)[1][0]
-    dense_ids = dense_ids[dense_ids >= 0]
-    lexical_ids = index.sentence_lexical.top(query, k)
+    return _chunks_of_sentences(index, dense_ids[dense_ids >= 0], index.sentence_lexical.top(query, k))
+
+
+def _chunks_of_sentences(index: IndexData, dense_ids: np.ndarray, lexical_ids: np.ndarray) -> np.ndarray:
     firsts = [int(r[0]) for r in (dense_ids, lexical_ids) if len(r)]
     fused = [*firsts, *_fuse([dense_ids, lexical_ids])]
     return np.asarray(list(dict.fromkeys(int(index.spans.sent_chunk[s]) for s in fused)), dtype=np.int64)
@@ -73,7 +75,34 @@ def retrieve(index: IndexData, query: str, query_vec: np.ndarray, k: int, depth:
     rankings = [dense_ids, lexical_ranking(index, query, depth), sentence_ranking(index, query, query_vec, depth)]
     if allowed:
         rankings = [np.asarray([c for c in r if allowed(int(c))], dtype=np.int64) for r in rankings]
-    dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+    return _fused(index, rankings, dict(zip(dense_ids.tolist(), dense_scores.tolist())), query_vec, k)
+
+
+def retrieve_within(index: IndexData, query: str, query_vec: np.ndarray, k: int,
+                    docs: frozenset[int]) -> list[Candidate]:
+    """`retrieve` over the chunks of documents `docs` alone, each ranking exact over them (a few sources
+    are small beside the index, and their chunks may rank below any depth searched)."""
+    chunks = np.flatnonzero(np.isin(index.spans.chunk_doc, list(docs)))
+    sentences = np.flatnonzero(np.isin(index.spans.sent_doc, list(docs)))
+    dense = index.store.vectors(chunks.tolist()) @ query_vec if len(chunks) else np.zeros(0)
+    sentence_dense = index.sentence_vectors[sentences] @ query_vec
+    rankings = [
+        chunks[np.argsort(-dense, kind="stable")],
+        _ranked(chunks, index.chunk_lexical.scores(query)[chunks]),
+        _chunks_of_sentences(index, sentences[np.argsort(-sentence_dense, kind="stable")],
+                             _ranked(sentences, index.sentence_lexical.scores(query)[sentences])),
+    ]
+    return _fused(index, rankings, dict(zip(chunks.tolist(), dense.tolist())), query_vec, k)
+
+
+def _ranked(ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """`ids` by their BM25 `scores`, best first, leaving out those it misses."""
+    order = np.argsort(-scores, kind="stable")
+    return ids[order][scores[order] > 0]
+
+
+def _fused(index: IndexData, rankings: list[np.ndarray], dense_of: dict[int, float], query_vec: np.ndarray,
+           k: int) -> list[Candidate]:
     order = _with_firsts(_fuse(rankings), rankings, k)
     missing = [c for c in order if c not in dense_of]
     if missing:  # chunks the dense chunk ranking did not reach still need a dense score for the evidence step

@@ -46,6 +46,7 @@ from qa.names import name_words, unknown_names, unmentioned_names
 from qa.periods import asked_from, implied_year, named_date
 from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
+from qa.scoped import asked_within
 from qa.timeline import asked_timeline
 from ui.render import answer_html, byline, plain_answer, quoted
 
@@ -808,6 +809,40 @@ def test_a_comparison_quotes_each_side_under_its_name(built):
     assert half.read_as.endswith("(not in the sources: Mongolia on the Taliban)")
     neither = answer("Compare Mongolia and Peru", index_dir=index)
     assert neither.grounded is False and not neither.citations and "Mongolia" in neither.answer
+
+
+@pytest.mark.parametrize(("question", "asked", "sources"), [
+    ("According to the Soufan Center, why are Central Asian countries wary of the Taliban?",
+     "Why are Central Asian countries wary of the Taliban?", {"2021-soufan-center"}),
+    ("What does Hughes say about the UN report?", "The UN report", {"2023-02-11-hughes"}),
+    ("In the 2020 article, what is said about Russia?", "Russia?", {"2020-ahmed"}),
+    ("What goals has the Taliban pursued, according to the 2023 articles?", "What goals has the Taliban pursued",
+     {"2023-02-11-hughes", "2023-08-sakhi"}),
+    ("What did Peskov say about the Taliban?", None, None),  # no source's author
+    ("According to the UN report, what does ISKP want?", None, None),  # a report the sources tell of
+])
+def test_a_question_put_to_sources_names_them_by_author_publisher_or_year(built, question, asked, sources):
+    data = load_index(built[1], Settings().model_name)
+    scoped = asked_within(data, question)
+    if asked is None:
+        assert scoped is None
+    else:
+        named = {next(p for p in sources if data.documents[i].doc_id.startswith(p)) for i in scoped.docs}
+        assert scoped.asked == asked and named == sources and len(scoped.docs) == len(sources)
+
+
+def test_a_question_put_to_a_source_is_answered_from_its_text_alone(built):
+    """Asked "What does Hughes say ...?", the assistant looked for something Hughes said, and declined."""
+    _, index = built
+    result = answer("What does Hughes say about the UN report?", index_dir=index)
+    assert result.grounded and {c.doc_id for c in result.citations} == {"2023-02-11-hughes-regional-actors-iskp.md"}
+    assert "UN report" in result.citations[0].quote and result.read_as.startswith("The UN report, only in “")
+    check_citations(result, index)
+    wary = answer("According to the Soufan Center, why are Central Asian countries wary of the Taliban?",
+                  index_dir=index)
+    assert wary.grounded and all(c.publisher == "The Soufan Center" for c in wary.citations)
+    said = answer("What did Peskov say about the Taliban?", index_dir=index)  # Peskov wrote no source
+    assert said.read_as == "" and "Peskov said" in said.citations[0].quote
 
 
 def test_markup_pasted_with_a_question_is_no_part_of_it(built):

@@ -1,0 +1,67 @@
+"""Questions put to some sources alone: "According to the Soufan Center, why ...?", "What does Hughes say
+about the UN report?", "In the 2020 article, what is said about Russia?". The sources are named by their
+record (an author's name, the publisher, the year); the question is answered from their text alone."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from qa.framing import unframed
+from qa.index_format import IndexData
+from qa.lexical import tokenize
+from qa.types import Document, credit
+
+_KINDS = r"(?:article|piece|analysis|commentary|essay|op-ed|paper|report|source|text)s?"
+_TELLS = r"(?:say|says|said|write|writes|wrote|argue|argues|think|thinks|conclude|concludes|note|notes|claim|claims)"
+_ASKS = (
+    re.compile(r"^\W*according\s+to\s+(?P<source>[^,]+?)\s*,\s*(?P<asked>.+)$", re.I),
+    re.compile(r"^(?P<asked>.+?)\s*,?\s+according\s+to\s+(?P<source>[^,]+?)[\s?.!]*$", re.I),
+    re.compile(rf"^\W*what\s+(?:does|did|do)\s+(?P<source>.+?)\s+{_TELLS}\s+(?:about|on|of|regarding|concerning)\s+"
+               r"(?P<asked>.+?)[\s?.!]*$", re.I),
+    re.compile(rf"^\W*in\s+(?P<source>(?:the|this|that)\s+.+?\s+{_KINDS})\s*,\s*(?P<asked>.+)$", re.I),
+    re.compile(rf"^(?P<asked>.+?)\s+in\s+(?P<source>the\s+.+?\s+{_KINDS})[\s?.!]*$", re.I),
+)
+# words naming what kind of text a source is, or that it has an author: no part of a source's record
+_KIND_WORDS = frozenset(tokenize("article articles piece analysis commentary essay op-ed paper report source text "
+                                 "author authors writer writers by"))
+
+
+class Scoped(NamedTuple):
+    """A question put to some sources: what is asked, and the numbers of the documents it is put to."""
+
+    asked: str
+    docs: frozenset[int]
+
+
+def asked_within(index: IndexData, question: str) -> Scoped | None:
+    """The question asked of the sources it names by their record, or None when it names none ("According
+    to the UN report, ..." and "What did Peskov say about ...?" name no source)."""
+    for pattern in _ASKS:
+        found = pattern.match(question)
+        if found:
+            docs = sources_named(index, found["source"])
+            if docs:
+                asked = unframed(found["asked"].strip())
+                return Scoped(asked[:1].upper() + asked[1:], docs)
+    return None
+
+
+def sources_named(index: IndexData, phrase: str) -> frozenset[int]:
+    """The documents whose record (authors, publisher, year) holds every word of `phrase` but those naming a
+    kind of text ("the 2020 article", "Sakhi", "the Soufan Center report"); none if it names no source."""
+    words = set(tokenize(phrase)) - _KIND_WORDS
+    if not words:
+        return frozenset()
+    return frozenset(i for i, doc in enumerate(index.documents) if words <= _record_words(doc))
+
+
+def _record_words(doc: Document) -> set[str]:
+    return set(tokenize(" ".join([*doc.authors, doc.publisher, doc.date[:4]])))
+
+
+def named_sources(index: IndexData, docs: frozenset[int]) -> str:
+    """The sources a question was put to, as a reader would name them: “Title” (credit, date)."""
+    shown = [index.documents[i] for i in sorted(docs)]
+    return "; ".join(f"“{d.title}” ({', '.join(p for p in (credit(d.authors, d.publisher), d.date) if p)})"
+                     for d in shown)
