@@ -20,6 +20,7 @@ from qa.bylines import (
     document_number,
     document_quoting,
     is_about_source,
+    summaries,
 )
 from qa.comparison import Side, asked_comparison, compare
 from qa.compose import combine, compose, first_quote
@@ -185,8 +186,8 @@ def run(question: str, history: list[dict] | None = None, *, index_dir: str | Pa
 def _run_read(question: str, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
               settings: Settings) -> Trace:
     """`run` for a question as read: a timeline from the dated passages on its subject; a comparison side by
-    side; one put to some sources from their text alone; a compound one part by part; one about a source
-    itself from that source's own text; "And X?" as restated, alone, when read with the topic it is not led
+    side; a compound one part by part; one about a source itself from that source's own text; one put to
+    some sources from their text alone; "And X?" as restated, alone, when read with the topic it is not led
     by X (`_leads_naming`); one with a pronoun that may stand for its own words both alone and in the
     conversation."""
     subject = asked_timeline(question)
@@ -195,9 +196,6 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
     sides = asked_comparison(question)
     if sides:
         return _run_comparison(question, sides, index_dir, top_k, settings)
-    scoped = asked_within(get_index(index_dir, settings), question)
-    if scoped:
-        return _run_within(scoped, history, index_dir, top_k, settings)
     parts = conversation.split_compound(question)
     if len(parts) > 1:
         return _run_parts(question, parts, history, index_dir=index_dir, top_k=top_k, settings=settings)
@@ -205,6 +203,9 @@ def _run_read(question: str, history: list[dict] | None, index_dir: str | Path |
     if of_source:
         return _run_of_source(question, of_source, history, index_dir, top_k, settings) or _run_one(
             question, history, index_dir, top_k, settings)
+    scoped = asked_within(get_index(index_dir, settings), question)
+    if scoped:
+        return _run_within(question, scoped, history, index_dir, top_k, settings)
     with_topic = _run_one(question, history, index_dir, top_k, settings)
     if with_topic.turned_to and not _leads_naming(with_topic, question):
         alone = _run_one(with_topic.answer.read_as, None, index_dir, top_k, settings)
@@ -257,9 +258,15 @@ def _run_timeline(question: str, subject: str, history: list[dict] | None, index
     return trace
 
 
-def _run_within(scoped: Scoped, history: list[dict] | None, index_dir: str | Path | None, top_k: int | None,
-                settings: Settings) -> Trace:
-    """A question put to some sources ("According to Sakhi, ..."), answered from their text alone."""
+def _run_within(question: str, scoped: Scoped, history: list[dict] | None, index_dir: str | Path | None,
+                top_k: int | None, settings: Settings) -> Trace:
+    """A question put to some sources ("According to Sakhi, ..."), answered from their text alone; what
+    they argue as a whole ("What does Sakhi argue?"), by their summaries."""
+    if not scoped.asked:
+        index = get_index(index_dir, settings)
+        summed_up = summaries(index, question, sorted(scoped.docs))
+        summed_up.read_as = f"a summary of {named_sources(index, scoped.docs)}"
+        return Trace(summed_up, question, [], [], index)
     trace = _run_one(scoped.asked, history, index_dir, top_k, settings, within=scoped.docs)
     trace.answer.read_as = f"{scoped.asked}, only in {named_sources(trace.index, scoped.docs)}"
     return trace

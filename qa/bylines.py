@@ -6,6 +6,7 @@ sentences that best stand for the whole of it; never what other sources say."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -16,7 +17,7 @@ from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lexical import tokenize
 from qa.quoting import POINTS_BACK
-from qa.types import Answer, Document, credit
+from qa.types import Answer, Citation, Document, credit
 
 # what names a text of the sources: "the article", "this piece", "the 2023 report"
 _TEXT = (r"(?:(?:the|this|that)\s+(?P<named>(?:[\w’'-]+\s+){0,3}?)(?P<noun>article|piece|analysis|commentary|essay|"
@@ -86,6 +87,19 @@ def answer_of_source(index: IndexData, question: str, asked: SourceAsked, doc_no
     said = f"; its record gives {escape_markdown(record)}" if record else ""
     return Answer(question, f"{NOT_IN_SOURCES} The text of “{escape_markdown(doc.title)}” does not {what}{said}.",
                   grounded=False, related=[cite(index, 1, _evidence(index, sentences[0], score))])
+
+
+def summaries(index: IndexData, question: str, docs: list[int]) -> Answer:
+    """Each of documents `docs` summed up (`_summarising`), under its credit when there are several."""
+    citations: list[Citation] = []
+    for doc_no in docs:
+        doc = index.documents[doc_no]
+        ids = (index.spans.sent_doc == doc_no).nonzero()[0]
+        label = (credit(doc.authors, doc.publisher) or doc.title) if len(docs) > 1 else ""
+        chosen = _summarising(index, doc, range(int(ids[0]), int(ids[-1]) + 1))
+        citations += [replace(cite(index, n, _evidence(index, s, 1.0)), label=label)
+                      for n, s in enumerate(chosen, len(citations) + 1)]
+    return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
 
 
 def _evidence(index: IndexData, sentence: int, score: float) -> Evidence:

@@ -21,6 +21,8 @@ _ASKS = (
                r"(?P<asked>.+?)[\s?.!]*$", re.I),
     re.compile(rf"^\W*in\s+(?P<source>(?:the|this|that)\s+.+?\s+{_KINDS})\s*,\s*(?P<asked>.+)$", re.I),
     re.compile(rf"^(?P<asked>.+?)\s+in\s+(?P<source>the\s+.+?\s+{_KINDS})[\s?.!]*$", re.I),
+    # what a source argues as a whole: "What does Hughes argue?"
+    re.compile(rf"^\W*what\s+(?:does|did|do)\s+(?P<source>.+?)\s+{_TELLS}(?P<asked>)[\s?.!]*$", re.I),
 )
 # words naming what kind of text a source is, or that it has an author: no part of a source's record
 _KIND_WORDS = frozenset(tokenize("article articles piece analysis commentary essay op-ed paper report source text "
@@ -28,7 +30,8 @@ _KIND_WORDS = frozenset(tokenize("article articles piece analysis commentary ess
 
 
 class Scoped(NamedTuple):
-    """A question put to some sources: what is asked, and the numbers of the documents it is put to."""
+    """A question put to some sources: what is asked ("" for what they argue as a whole), and the numbers
+    of the documents it is put to."""
 
     asked: str
     docs: frozenset[int]

@@ -818,6 +818,7 @@ def test_a_comparison_quotes_each_side_under_its_name(built):
     ("In the 2020 article, what is said about Russia?", "Russia?", {"2020-ahmed"}),
     ("What goals has the Taliban pursued, according to the 2023 articles?", "What goals has the Taliban pursued",
      {"2023-02-11-hughes", "2023-08-sakhi"}),
+    ("What does Hughes argue?", "", {"2023-02-11-hughes"}),  # as a whole
     ("What did Peskov say about the Taliban?", None, None),  # no source's author
     ("According to the UN report, what does ISKP want?", None, None),  # a report the sources tell of
 ])
@@ -841,6 +842,9 @@ def test_a_question_put_to_a_source_is_answered_from_its_text_alone(built):
     wary = answer("According to the Soufan Center, why are Central Asian countries wary of the Taliban?",
                   index_dir=index)
     assert wary.grounded and all(c.publisher == "The Soufan Center" for c in wary.citations)
+    argues = answer("What do the 2023 articles argue?", index_dir=index)  # each summed up, under its author
+    assert [c.label for c in argues.citations] == ["Michael Hughes"] * SUMMARY_SENTENCES + (
+        ["Nilofar Sakhi"] * SUMMARY_SENTENCES) and argues.read_as.startswith("a summary of “")
     said = answer("What did Peskov say about the Taliban?", index_dir=index)  # Peskov wrote no source
     assert said.read_as == "" and "Peskov said" in said.citations[0].quote
 
