@@ -123,7 +123,7 @@ def _print_answer(result, as_json: bool, compact: bool = False) -> None:
         print(f"{result.caution}\n")
     # The quotes as the sources write them: the answer's markdown escapes would show as backslashes here.
     quotes = [f"{c.label + ': ' if c.label else ''}“{c.quote}” [{c.n}]" for c in result.citations]
-    listed = any(c.label for c in result.citations)  # a timeline: one quote to a line under its date
+    listed = any(c.label for c in result.citations)  # a timeline or comparison: a quote to a line, labelled
     print(("\n" if listed else " ").join(quotes) if result.grounded else result.answer)
     for c in result.citations:
         by = credit(c.authors, c.publisher) or "author not stated"

@@ -44,13 +44,12 @@ def answer_html(result: dict, turn: int) -> list[str]:
         return [f'{read_as}<span class="qa-abstain"><strong>Not in the sources.</strong> {esc(result["answer"])} '
                 f'{hint}</span>']
     apart = "<br>" if listed(result) else ""
-    cited = result["citations"]
-    pieces = [  # a label once over the quotes under it
-        f'{apart if i else ""}{_label(c) if not i or c["label"] != cited[i - 1]["label"] else ""}'
-        f'<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;<a class="qa-cite" '
-        f'href="#qa-cite-{turn}-{c["n"]}" title="{esc(c["title"])}">[{c["n"]}]</a>'
-        for i, c in enumerate(cited)
-    ]
+    pieces, label = [], ""
+    for i, c in enumerate(result["citations"]):
+        shown = _label(c) if c.get("label") != label else ""  # a label once over the quotes under it
+        label = c.get("label")
+        pieces.append(f'{apart if i else ""}{shown}<span class="qa-quote">{quoted(c["quote"])}</span>&nbsp;'
+                      f'<a class="qa-cite" href="#qa-cite-{turn}-{c["n"]}" title="{esc(c["title"])}">[{c["n"]}]</a>')
     caution = f'<span class="qa-caution">{esc(result["caution"])}</span><br>' if result.get("caution") else ""
     pieces[0] = read_as + caution + pieces[0]
     # The text to copy rides in a hidden element: the chat's sanitizer drops data attributes.
@@ -60,7 +59,8 @@ def answer_html(result: dict, turn: int) -> list[str]:
 
 
 def listed(result: dict) -> bool:
-    """Whether the answer lists its quotes one to a line, each under a label (a timeline's dates)."""
+    """Whether the answer lists its quotes one to a line, under labels (a timeline's dates, a comparison's
+    sides, the authors of several sources summed up)."""
     return any(c.get("label") for c in result["citations"])
 
 
