@@ -139,6 +139,12 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
     tokens = [tokens_of[int(s)] for s in ids]
     top = bm25.max() if len(bm25) and bm25.max() > 0 else 1.0
     with_prev, with_next = _pair_dense(index, ids, query_vec, dense)
+    asks_year = any(len(stem) == 4 and stem.isdigit() for stem in overlap.stems)
+
+    def implied(sentence: int) -> list[str]:  # only a question naming a year can match it
+        year = implied_year(index, sentence) if asks_year else ""
+        return [year] if year else []
+
     cols = {
         "dense": dense,
         "dense_with_prev": with_prev,
@@ -147,7 +153,7 @@ def features(index: IndexData, question: str, query_vec: np.ndarray, candidates:
         "chunk_rank": 1.0 / (1.0 + positions),
         "bm25": bm25 / top,
         "overlap": [overlap.words(t) for t in tokens],
-        "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s)), implied_year(index, int(s))])
+        "overlap_with_doc": [overlap.words([*t, *_doc_tokens(index, int(s)), *implied(int(s))])
                              for s, t in zip(ids, tokens)],
         "bigram": [overlap.phrases(t) for t in tokens],
         "novelty": [len(set(t) - overlap.stems) / len(set(t)) if t else 0.0 for t in tokens],

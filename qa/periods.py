@@ -46,7 +46,7 @@ def implied_year(index: IndexData, sentence: int) -> str:
     before. "" when the sentence names a year, no month or months of two years, or its source is undated."""
     text = index.sentence_text(sentence)
     written = source_date(index, sentence)
-    if not written or _DATE.search(text):
+    if not written or not _MONTH_NAMED.search(text) or _DATE.search(text):
         return ""
     year, month = int(written[:4]), written[5:7]
     years = {year - 1 if month and month_number(m[0]) > month else year for m in _MONTH_NAMED.finditer(text)}
