@@ -19,6 +19,8 @@ EXAMPLES = [
     "What divides Iran and the Taliban?",
     "Why are Central Asian countries wary of the Taliban?",
     "How much has ISKP grown since the Taliban took over?",
+    "Compare Russia's and Iran's approaches to the Taliban",
+    "Timeline of Russia's relations with the Taliban",
 ]
 DOC_COLUMNS = ["title", "by", "date", "source", "chunks", "indexed"]
 # In pixels, not shares of the page: on a phone the table scrolls sideways instead of wrapping each
