@@ -29,6 +29,9 @@ _KIND_WORDS = frozenset(tokenize("article articles piece analysis commentary ess
                                  "author authors writer writers by"))
 
 
+_JOINED = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*", re.I)
+
+
 class Scoped(NamedTuple):
     """A question put to some sources: what is asked ("" for what they argue as a whole), and the numbers
     of the documents it is put to."""
@@ -52,11 +55,16 @@ def asked_within(index: IndexData, question: str) -> Scoped | None:
 
 def sources_named(index: IndexData, phrase: str) -> frozenset[int]:
     """The documents whose record (authors, publisher, year) holds every word of `phrase` but those naming a
-    kind of text ("the 2020 article", "Sakhi", "the Soufan Center report"); none if it names no source."""
-    words = set(tokenize(phrase)) - _KIND_WORDS
-    if not words:
-        return frozenset()
-    return frozenset(i for i, doc in enumerate(index.documents) if words <= _record_words(doc))
+    kind of text ("the 2020 article", "Sakhi", "the Soufan Center report"), or of each of the sources it
+    joins ("Sakhi and Hughes"); none if some part of it names no source."""
+    named: set[int] = set()
+    for part in _JOINED.split(phrase):
+        words = set(tokenize(part)) - _KIND_WORDS
+        found = {i for i, doc in enumerate(index.documents) if words and words <= _record_words(doc)}
+        if not found:
+            return frozenset()
+        named |= found
+    return frozenset(named)
 
 
 def _record_words(doc: Document) -> set[str]:

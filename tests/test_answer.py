@@ -819,6 +819,8 @@ def test_a_comparison_quotes_each_side_under_its_name(built):
     ("What goals has the Taliban pursued, according to the 2023 articles?", "What goals has the Taliban pursued",
      {"2023-02-11-hughes", "2023-08-sakhi"}),
     ("What does Hughes argue?", "", {"2023-02-11-hughes"}),  # as a whole
+    ("What do Sakhi and Hughes say about ISKP?", "ISKP", {"2023-08-sakhi", "2023-02-11-hughes"}),
+    ("What do Sakhi and Peskov say about ISKP?", None, None),  # Peskov wrote none
     ("What did Peskov say about the Taliban?", None, None),  # no source's author
     ("According to the UN report, what does ISKP want?", None, None),  # a report the sources tell of
 ])
