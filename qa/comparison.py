@@ -46,8 +46,7 @@ def asked_comparison(question: str) -> list[Side]:
     for pattern in _ASKS:
         found = pattern.match(question)
         if found:
-            topic = " ".join(t for t in (found["before"] if "before" in pattern.groupindex else None,
-                                         found["topic"]) if t)
+            topic = " ".join(t for t in (found.groupdict().get("before"), found["topic"]) if t)
             owned = bool(found["pa"] or found["pb"])
             return [Side(name, _asked_of(name, topic, owned)) for name in (found["a"], found["b"])]
     return []
@@ -70,7 +69,7 @@ def compare(index: IndexData, question: str, sides: list[Side], answers: list[An
     unanswered = []
     for side, answer in zip(sides, answers):
         names_it = naming(index, [side.name], side.asked)
-        own = [c for c in answer.citations if names_it(tokenize(c.quote)) and not _cited(c, citations)]
+        own = [c for c in answer.citations if names_it(tokenize(c.quote)) and not any(map(c.overlaps, citations))]
         label = side.name[:1].upper() + side.name[1:]
         citations += [replace(c, n=len(citations) + n, label=label) for n, c in enumerate(own[:SIDE_QUOTES], 1)]
         if not own:
@@ -82,7 +81,3 @@ def compare(index: IndexData, question: str, sides: list[Side], answers: list[An
     caution = next((a.caution for a in answers if a.caution), "")
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, read_as=read_as,
                   caution=caution)
-
-
-def _cited(c: Citation, citations: list[Citation]) -> bool:
-    return any(c.doc_id == k.doc_id and c.start < k.end and k.start < c.end for k in citations)

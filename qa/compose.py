@@ -107,8 +107,7 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
     caution = next((a.caution for a in grounded if a.caution), "")
     citations: list[Citation] = []
     for c in [*grounded[0].citations, *(a.citations[0] for a in grounded[1:])]:
-        at = next((i for i, k in enumerate(citations) if c.doc_id == k.doc_id and c.start < k.end and k.start < c.end),
-                  None)
+        at = next((i for i, k in enumerate(citations) if c.overlaps(k)), None)
         if at is None:
             citations.append(replace(c, n=len(citations) + 1))
         elif c.start <= citations[at].start and citations[at].end <= c.end:  # it reads on: the longer one stays

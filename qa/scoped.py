@@ -27,8 +27,7 @@ _ASKS = (
 # words naming what kind of text a source is, or that it has an author: no part of a source's record
 _KIND_WORDS = frozenset(tokenize("article articles piece analysis commentary essay op-ed paper report source text "
                                  "author authors writer writers by"))
-
-
+# sources named together: "Sakhi and Hughes"
 _JOINED = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*", re.I)
 
 

@@ -68,6 +68,10 @@ class Citation:
     # ("November 2018"), or the side of a comparison it speaks for ("Russia"); "" in other answers
     label: str = ""
 
+    def overlaps(self, other: Citation) -> bool:
+        """Whether the two quote overlapping text of one document."""
+        return self.doc_id == other.doc_id and self.start < other.end and other.start < self.end
+
     def to_dict(self) -> dict:
         return asdict(self)
 
