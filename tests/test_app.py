@@ -186,6 +186,8 @@ def test_browser_shows_a_timeline_one_dated_quote_to_a_line(server, browser):
              enumerate(expected.citations)]  # a label once over the quotes under it
     assert all(line.startswith(f"{label} “".lstrip()) and line.endswith(f"[{c.n}]")
                for label, c, line in zip(shown, expected.citations, lines))
+    dated = page.locator(".qa-card[id] .qa-card-head .qa-label").all_inner_texts()  # each card under its date too
+    assert dated == [c.label for c in expected.citations]
     page.close()
 
 

@@ -103,14 +103,15 @@ def doc_link(c: dict) -> str:
 
 
 def card(c: dict, turn: int, related: bool = False) -> str:
-    """A source card: title, authors, date, and the quote highlighted inside its passage."""
+    """A source card: its number and label (a timeline's date, a comparison's side), title, authors, date,
+    and the quote highlighted inside its passage."""
     before = c["passage"][: c["start"] - c["passage_start"]]
     after = c["passage"][c["end"] - c["passage_start"]:]
-    label = "" if related else f'<span class="qa-num">[{c["n"]}]</span> '
+    number = "" if related else f'<span class="qa-num">[{c["n"]}]</span> {_label(c)}'
     ident = "" if related else f' id="qa-cite-{turn}-{c["n"]}"'
     return (
         f'<div class="qa-card{" qa-related" if related else ""}"{ident}>'
-        f'<div class="qa-card-head">{label}<span class="qa-title">{esc(c["title"])}</span></div>'
+        f'<div class="qa-card-head">{number}<span class="qa-title">{esc(c["title"])}</span></div>'
         f'<div class="qa-meta">{byline(c)} · <span class="qa-src">{esc(c["source"])}</span></div>'
         f'<div class="qa-passage">{esc(before)}<mark>{esc(c["quote"])}</mark>{esc(after)}</div>'
         f'<a class="qa-open" href="{html.escape(doc_link(c))}" target="_blank" rel="noopener">'
@@ -190,7 +191,7 @@ APP_CSS = """
 .qa-card.qa-flash{border-color:#1d4ed8;box-shadow:0 0 0 3px #93c5fd}
 .qa-related{background:#f9fafb;border-style:dashed}
 .qa-related-head{font-size:.85em;color:#92400e;font-weight:600}
-.qa-card-head{font-weight:600} .qa-num{color:#1d4ed8}
+.qa-card-head{font-weight:600} .qa-num{color:#1d4ed8} .qa-card-head .qa-label::after{content:" ·"}
 .qa-meta{font-size:.8em;color:#4b5563;margin:.15em 0 .4em}
 .qa-passage{font-size:.88em;line-height:1.45;color:#374151}
 .qa-passage mark{background:#fde68a;color:#111;padding:0 .1em}
