@@ -277,10 +277,7 @@ def _run_comparison(question: str, sides: list[Side], index_dir: str | Path | No
     """A comparison, each side asked alone (not as a follow-up: the other side's words would steer it).
     The trace is the first side's."""
     traces = [_run_one(side.asked, None, index_dir, top_k, settings) for side in sides]
-    first = traces[0]
-    result = compare(first.index, question, sides, [t.answer for t in traces])
-    result.timings_ms = {"total": round(sum(t.answer.timings_ms.get("total", 0.0) for t in traces), 2)}
-    return Trace(result, first.query, first.candidates, first.evidence, first.index)
+    return _first_of(compare(traces[0].index, question, sides, [t.answer for t in traces]), traces)
 
 
 def _leads_naming(trace: Trace, question: str, names: tuple[str, ...] | None = None) -> bool:
@@ -368,7 +365,11 @@ def _run_parts(question: str, parts: list[str], history: list[dict] | None, **kw
     for part in parts:
         traces.append(run(part, turns or None, **kwargs))
         turns += conversation.exchange(part, traces[-1].answer.answer)
-    result = combine(question, parts, [t.answer for t in traces])
+    return _first_of(combine(question, parts, [t.answer for t in traces]), traces)
+
+
+def _first_of(result: Answer, traces: list[Trace]) -> Trace:
+    """The trace of an answer made from several: the first one's, timed as all of them together."""
     result.timings_ms = {"total": round(sum(t.answer.timings_ms.get("total", 0.0) for t in traces), 2)}
     first = traces[0]
     return Trace(result, first.query, first.candidates, first.evidence, first.index)

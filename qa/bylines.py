@@ -76,8 +76,7 @@ def answer_of_source(index: IndexData, question: str, asked: SourceAsked, doc_no
     """The answer to `question` about document `doc_no`: the sentences of its text that name its authors
     (or publisher) or give its date, quoted; else an abstention that says what its record holds."""
     doc = index.documents[doc_no]
-    ids = (index.spans.sent_doc == doc_no).nonzero()[0]  # a document's sentences are numbered in a run
-    sentences = range(int(ids[0]), int(ids[-1]) + 1)
+    sentences = _sentences_of(index, doc_no)
     quoted = {"author": _crediting, "date": _dating, "summary": _summarising}[asked.kind](index, doc, sentences)
     if quoted:
         citations = [cite(index, n, _evidence(index, s, score)) for n, s in enumerate(quoted, 1)]
@@ -94,12 +93,17 @@ def summaries(index: IndexData, question: str, docs: list[int]) -> Answer:
     citations: list[Citation] = []
     for doc_no in docs:
         doc = index.documents[doc_no]
-        ids = (index.spans.sent_doc == doc_no).nonzero()[0]
         label = (credit(doc.authors, doc.publisher) or doc.title) if len(docs) > 1 else ""
-        chosen = _summarising(index, doc, range(int(ids[0]), int(ids[-1]) + 1))
+        chosen = _summarising(index, doc, _sentences_of(index, doc_no))
         citations += [replace(cite(index, n, _evidence(index, s, 1.0)), label=label)
                       for n, s in enumerate(chosen, len(citations) + 1)]
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
+
+
+def _sentences_of(index: IndexData, doc_no: int) -> range:
+    """The numbers of a document's sentences, which run on from one another."""
+    ids = (index.spans.sent_doc == doc_no).nonzero()[0]
+    return range(int(ids[0]), int(ids[-1]) + 1)
 
 
 def _evidence(index: IndexData, sentence: int, score: float) -> Evidence:

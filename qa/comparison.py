@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
-from qa.compose import quoted_answer
+from qa.compose import parts_read, quoted_answer
 from qa.index_format import IndexData
 from qa.lead import naming
 from qa.lexical import tokenize
@@ -74,8 +74,7 @@ def compare(index: IndexData, question: str, sides: list[Side], answers: list[An
         citations += [replace(c, n=len(citations) + n, label=label) for n, c in enumerate(own[:SIDE_QUOTES], 1)]
         if not own:
             unanswered.append(side.asked)
-    read_as = " + ".join(s.asked for s in sides) + (
-        f" (not in the sources: {' + '.join(unanswered)})" if unanswered and citations else "")
+    read_as = parts_read([s.asked for s in sides], unanswered, bool(citations))
     if not citations:
         return Answer(question, answers[0].answer, grounded=False, related=answers[0].related, read_as=read_as)
     caution = next((a.caution for a in answers if a.caution), "")

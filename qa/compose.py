@@ -100,8 +100,7 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
     grounded = [a for a in answers if a.grounded]
     parts = [a.read_as or p for p, a in zip(parts, answers)]
     unanswered = [p for p, a in zip(parts, answers) if not a.grounded]
-    read_as = " + ".join(parts) + (f" (not in the sources: {' + '.join(unanswered)})" if grounded and unanswered
-                                   else "")
+    read_as = parts_read(parts, unanswered, bool(grounded))
     if not grounded:
         return Answer(question, answers[0].answer, grounded=False, related=answers[0].related, read_as=read_as)
     caution = next((a.caution for a in grounded if a.caution), "")
@@ -114,6 +113,13 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
             citations[at] = replace(c, n=citations[at].n)
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, read_as=read_as,
                   caution=caution)
+
+
+def parts_read(parts: list[str], unanswered: list[str], answered: bool) -> str:
+    """How a question asked in parts was read: its parts, and those the sources do not answer when some
+    other part is answered."""
+    return " + ".join(parts) + (f" (not in the sources: {' + '.join(unanswered)})" if answered and unanswered
+                                else "")
 
 
 def quoted_answer(citations: list[Citation]) -> str:
