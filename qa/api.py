@@ -268,7 +268,8 @@ def _run_within(question: str, scoped: Scoped, history: list[dict] | None, index
         summed_up.read_as = f"a summary of {named_sources(index, scoped.docs)}"
         return Trace(summed_up, question, [], [], index)
     trace = _run_one(scoped.asked, history, index_dir, top_k, settings, within=scoped.docs)
-    trace.answer.read_as = f"{scoped.asked}, only in {named_sources(trace.index, scoped.docs)}"
+    shown = scoped.asked[:1].upper() + scoped.asked[1:]
+    trace.answer.read_as = f"{shown}, only in {named_sources(trace.index, scoped.docs)}"
     return trace
 
 

@@ -40,6 +40,7 @@ _COMPOUND = re.compile(rf"^\W*(?P<first>(?:{_WH}|{_AUX})\b.*?\w)[\s,;]+(?:and|bu
 # opening shows: "What is Russia's stance? And China's")
 _SEVERAL = re.compile(r"(?<=\?)\s+(?=\W*\w)")
 _ASKS = re.compile(rf"^\W*(?:{_WH}|{_AUX}|and|but|what about|how about)\b", re.I)
+_OPENS_QUESTION = re.compile(rf"^\W*(?:{_WH}|{_AUX})\b", re.I)
 # A bare "Why?" or "How so?" is caught by its length; a full "Why did ...?" question stands on its own.
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what else)\b", re.I)
 # A question ending on a reaction or what came of something leaves out what that was ("How did the
@@ -53,6 +54,11 @@ CONTEXT_CHARS = 400
 MAX_QUESTIONS = 4  # asked one after another, each answered in turn; more are read as one text
 TOPIC_TURNS = 3
 POINTING_TURNS = 6
+
+
+def opens_as_question(text: str) -> bool:
+    """Whether `text` opens as a question does, on a wh-word or an auxiliary ("why did ...", "is it ...")."""
+    return bool(_OPENS_QUESTION.match(text))
 
 
 def split_compound(question: str) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from qa.conversation import opens_as_question
 from qa.framing import unframed
 from qa.index_format import IndexData
 from qa.lexical import tokenize
@@ -48,7 +49,8 @@ def asked_within(index: IndexData, question: str) -> Scoped | None:
             docs = sources_named(index, found["source"])
             if docs:
                 asked = unframed(found["asked"].strip())
-                return Scoped(asked[:1].upper() + asked[1:], docs)
+                # a question is capitalised as asked alone; a bare topic keeps its words as typed
+                return Scoped(asked[:1].upper() + asked[1:] if opens_as_question(asked) else asked, docs)
     return None
 
 
