@@ -353,6 +353,69 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
     return lead_with(evidence, fits)
 
 
+# "Why does Russia engage with the Taliban?": the doer, its verb, and what follows it
+_DOES = re.compile(r"\s*(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.S)
+_WORD = re.compile(r"[\w’'-]+")
+_TOWARDS = frozenset({"with", "to", "toward", "towards", "against"})  # what a verb is done with or to
+_OWNER = re.compile(r"[’']s$")
+ROLE_WINDOW = 4  # words after a verb that may name what it is done with or to; before it, its doer
+
+
+def doer(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question on what someone named does to or with someone else, lead with a sentence naming the
+    doer, holding MIN_OVERLAP of the question's words, and not casting the two the other way round, when
+    the best does: "Why does Russia engage with the Taliban?" is not answered by "the Taliban's engagement
+    with Russia"."""
+    roles = _roles(index, asked.question)
+    if roles is None or not roles(index.sentence_text(evidence[0].sentence)):
+        return evidence
+    overlap = Overlap(index, asked.words)
+    who = naming(index, name_words(_ACTOR.search(asked.question)["actor"]), asked.question)
+
+    def fits(e: Evidence) -> bool:
+        tokens = read_with_before(index, e.sentence)
+        return who(tokens) and holds_question_words(tokens, overlap) and not roles(index.sentence_text(e.sentence))
+
+    return lead_with(evidence, fits)
+
+
+def _roles(index: IndexData, question: str) -> Callable[[str], bool] | None:
+    """A test of whether a sentence casts the question's doer and the names after its verb the other way
+    round: a word of the verb, with no doer named before it, done with or to the doer ("engagement with
+    Russia") or done by one of the others ("Afghanistan wants", "the Taliban's engagement"); None if the
+    question does not ask what someone named does to or with others named."""
+    found = _ACTOR.search(question)
+    does = _DOES.match(question, found.end()) if found else None
+    verb = tokenize(does["verb"]) if does else []
+    others = name_words(does["rest"]) if does else []
+    if not (verb and others):
+        return None
+    doer_named = naming(index, name_words(found["actor"]), question)
+    other_named = naming(index, others, question)
+
+    def reversed_roles(text: str) -> bool:
+        words = _WORD.findall(text)
+        for i in (i for i, w in enumerate(words) if tokenize(w) == verb):
+            before = tokenize(" ".join(words[:i]))
+            if doer_named(before):
+                return False
+            after = words[i + 1:i + 1 + ROLE_WINDOW]
+            towards = next((j for j, w in enumerate(after) if w.lower() in _TOWARDS), None)
+            done_to = towards is not None and doer_named(tokenize(" ".join(after[towards + 1:])))
+            if done_to or other_named(tokenize(" ".join(_subject(words[:i])))):
+                return True
+        return False
+    return reversed_roles
+
+
+def _subject(words: list[str]) -> list[str]:
+    """What the words before a verb's word say does it: the word just before, past any auxiliaries
+    ("Afghanistan wants", "Iran has engaged"), and any owner among the three before ("the Taliban's
+    external engagement")."""
+    bare = [w for w in words if w.lower() not in AUXILIARIES]
+    return [*bare[-1:], *(w for w in words[-3:] if _OWNER.search(w))]
+
+
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:
     """Whether `sentence` is the one its source goes on with after the last lead quote."""
     before = sentence - 1
@@ -414,4 +477,4 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, actor, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
+    same_holder, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)

@@ -40,7 +40,7 @@ from qa.embedding import get_embedder
 from qa.evidence import Evidence, Overlap, load_ranker
 from qa.framing import unframed
 from qa.index_format import load_index
-from qa.lead import RELATIVE_KEEP, Asked, names_one, same_holder
+from qa.lead import RELATIVE_KEEP, Asked, doer, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
 from qa.periods import asked_from, implied_year, named_date
@@ -678,6 +678,8 @@ def test_a_question_on_what_someone_holds_is_led_by_a_sentence_naming_them(built
     # asked whether: led by Iran's arms, it was declined for leaving out Russia
     arming = answer("Is Russia arming the Taliban?", index_dir=index)
     assert arming.grounded and "Russia" in arming.citations[0].quote
+    iran_wants = answer("What does Iran want to build in Afghanistan?", index_dir=index)  # not "Afghanistan wants"
+    assert "strategic presence" in iran_wants.citations[0].quote
 
 
 @pytest.mark.parametrize(("question", "since"), [
@@ -1504,6 +1506,24 @@ def test_a_role_given_to_the_holder_asked_about_leads(tmp_path):
     too_far = [ranked[0], Evidence(ranked[1].sentence, ranked[1].chunk, 0.3)]
     asked = "How did the Taliban spokesman react?"
     assert text[same_holder(index, too_far, Asked(asked, asked))[0].sentence] == text[0]
+
+
+def test_a_sentence_casting_the_doer_the_other_way_round_does_not_lead(tmp_path):
+    """"Why does Russia engage with the Taliban?" was led by "the Taliban's engagement with Russia", and
+    "What does Iran want to build in Afghanistan?" by "Afghanistan wants to build dams"."""
+    index, text, ranked = scored_sentences(
+        tmp_path, "The Taliban's engagement with Russia grew after 2018.\n\n"
+                  "Russia engages the Taliban to counter the Islamic State.\n\n"
+                  "Afghanistan wants to build dams on the Helmand River.\n\n"
+                  "Iran wants to build a strategic presence in Afghanistan.\n", {0: 0.9, 1: 0.8, 2: 0.9, 3: 0.8})
+
+    def lead(question, first, second):
+        return text[doer(index, [ranked[first], ranked[second]], Asked(question, question))[0].sentence]
+    assert lead("Why does Russia engage with the Taliban?", 0, 1) == text[1]
+    assert lead("What does Iran want to build in Afghanistan?", 2, 3) == text[3]
+    assert lead("Why does the Taliban engage with Russia?", 0, 1) == text[0]  # cast as asked
+    assert lead("Why does Russia engage?", 0, 1) == text[0]  # no one it is done with
+    assert lead("What does Iran want to build in Afghanistan?", 3, 2) == text[3]
 
 
 def test_a_further_citation_must_hold_some_of_the_question_words_and_score_most_of_the_threshold(tmp_path):
