@@ -17,6 +17,7 @@ from qa.bylines import (
     SourceAsked,
     answer_of_source,
     asked_of_source,
+    credit_off_question,
     document_number,
     document_quoting,
     is_about_source,
@@ -327,6 +328,7 @@ def _run_one(question: str, history: list[dict] | None, index_dir: str | Path | 
     evidence = score_sentences(index, query.words, query.text, query_vec, candidates)
     if since:  # a sentence of an older source in a chunk naming a late year still cannot tell of it
         evidence = [e for e in evidence if could_tell(index, e.sentence, since)]
+    evidence = [e for e in evidence if not credit_off_question(index, question, e.sentence)]
     threshold, weak_below = thresholds(settings)
     t4 = time.perf_counter()
     qtypes = question_types(question) or question_types(query.text)

@@ -16,6 +16,7 @@ from qa.evidence import Evidence, quotable
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lexical import tokenize
+from qa.names import unmentioned_names
 from qa.quoting import POINTS_BACK
 from qa.types import Answer, Citation, Document, credit
 
@@ -46,6 +47,8 @@ NAMED_SHARE = 0.5  # of the words naming a source that its title or credit must 
 HEAD_SENTENCES = 6  # a source's dateline stands among its first sentences; a date further on is an event's
 SUMMARY_SENTENCES = 4
 SUMMARY_MIN_WORDS = 8  # a shorter sentence seldom stands for a whole text
+# a note on who wrote a text: "Authors: ...", "The authors are investigators on ..."
+_CREDIT_OPENING = re.compile(r"^\W*(?:the\s+)?(?:authors?|writers?)\s*(?::|(?:is|are|was|were)\b)", re.I)
 REPEAT_PENALTY = 0.5  # of a sentence's likeness to one already chosen, taken off its claim to stand for the text
 
 
@@ -98,6 +101,32 @@ def summaries(index: IndexData, question: str, docs: list[int]) -> Answer:
         citations += [replace(cite(index, n, _evidence(index, s, 1.0)), label=label)
                       for n, s in enumerate(chosen, len(citations) + 1)]
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations)
+
+
+def credit_off_question(index: IndexData, question: str, sentence: int) -> bool:
+    """Whether `sentence` tells of its own source's authors and the question names someone or something its
+    paragraph does not: "Who funds the Taliban?" is not answered by "The authors are investigators on the
+    Carnegie Corporation of New York-funded project ...", though their text is about the Taliban."""
+    return credits_its_authors(index, sentence) and bool(
+        unmentioned_names(index, question, sentence, _paragraph(index, sentence), implied=False))
+
+
+def credits_its_authors(index: IndexData, sentence: int) -> bool:
+    """Whether `sentence` tells of its own source's authors: opens on "Authors:" or "The author is", or
+    names one of them in full ("Nilofar Sakhi is a nonresident senior fellow ...")."""
+    text = index.sentence_text(sentence)
+    doc = index.documents[int(index.spans.sent_doc[sentence])]
+    return bool(_CREDIT_OPENING.match(text)) or any(" " in name and name in text for name in doc.authors)
+
+
+def _paragraph(index: IndexData, sentence: int) -> str:
+    """The sentences of `sentence`'s paragraph."""
+    first, last = sentence, sentence
+    while index.same_paragraph(first - 1, sentence):
+        first -= 1
+    while index.same_paragraph(sentence, last + 1):
+        last += 1
+    return " ".join(index.sentence_text(s) for s in range(first, last + 1))
 
 
 def _sentences_of(index: IndexData, doc_no: int) -> range:

@@ -208,14 +208,15 @@ def _written(index: IndexData, phrase: str) -> bool:
     return any(phrase in index.sentence_text(int(s)) for s in index.sentence_lexical.top(phrase, PHRASE_CANDIDATES))
 
 
-def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str) -> list[str]:
+def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str, implied: bool = True) -> list[str]:
     """Names in the question that `passage` (around `sentence`), its document's title and authors do not
     mention, and that its document mentions at most once: a passage from a text that is not about
     Kazakhstan does not answer what Kazakhstan's president said. A name the document is about may go
-    unsaid in a passage ("She was born in 1981")."""
+    unsaid in a passage ("She was born in 1981"), unless `implied` is false: then only the passage and
+    the authors count."""
     doc = index.documents[int(index.spans.sent_doc[sentence])]
-    near = _by_prefix(" ".join([passage, doc.title, *doc.authors]))
-    counts = _document_words(doc.text)
+    near = _by_prefix(" ".join([passage, *([doc.title] if implied else []), *doc.authors]))
+    counts = _document_words(doc.text) if implied else {}
     missing = []
     for group in _asked_groups(index, question):
         left_out = []

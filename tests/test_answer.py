@@ -24,7 +24,7 @@ from qa.answer_types import (
     unanswered,
 )
 from qa.api import prepare
-from qa.bylines import SUMMARY_SENTENCES, SourceAsked, asked_of_source
+from qa.bylines import SUMMARY_SENTENCES, SourceAsked, asked_of_source, credit_off_question, credits_its_authors
 from qa.comparison import SIDE_QUOTES, Side, asked_comparison
 from qa.compose import FURTHER_SHARE, WEAK_EVIDENCE, compose, escape_markdown, first_quote
 from qa.conversation import (
@@ -663,6 +663,27 @@ def test_who_an_author_is_is_not_answered_by_what_they_wrote(built):
     assert result.citations[0].quote.startswith("Nilofar Sakhi is a nonresident senior fellow")
     assert all("Sakhi" in c.quote or "She " in c.quote for c in result.citations)
     check_citations(result, index)
+
+
+def test_a_note_on_a_source_s_authors_answers_only_what_its_paragraph_names(built):
+    """"Who funds the Taliban's lithium mines?" was answered by "The authors are investigators on the
+    Carnegie Corporation of New York-funded project ...": their article is about the Taliban, their note
+    is not."""
+    _, index = built
+    data = load_index(index, Settings().model_name)
+    notes = [s for s in range(len(data.spans.sent_doc)) if credits_its_authors(data, s)]
+    texts = [data.sentence_text(s) for s in notes]
+    assert any(t.startswith("Authors: Zahid Shahab Ahmed") for t in texts)
+    assert any(t.startswith("The authors are investigators") for t in texts)
+    assert any(t.startswith("Nilofar Sakhi is a nonresident") for t in texts)
+    assert not any("Taliban" in t for t in texts)  # nothing the articles argue
+    funded = next(s for s, t in zip(notes, texts) if t.startswith("The authors are"))
+    assert credit_off_question(data, "Who funds the Taliban?", funded)
+    assert not credit_off_question(data, "Who funds the project on the Afghan proxy wars?", funded)
+    lithium = answer("Who funds the Taliban's lithium mines?", index_dir=index)
+    assert lithium.grounded is False and "“lithium”" in lithium.answer
+    fellow = answer("Who is a nonresident senior fellow at the Atlantic Council?", index_dir=index)
+    assert fellow.citations[0].quote.startswith("Nilofar Sakhi is a nonresident senior fellow")
 
 
 def test_a_question_on_what_someone_holds_is_led_by_a_sentence_naming_them(built):
