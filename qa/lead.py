@@ -28,7 +28,7 @@ from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import tokenize
 from qa.names import asked_posts, holder_fit, name_words, same_place, spelt_alike
-from qa.periods import source_date
+from qa.periods import asked_year, sentence_years, source_date
 from qa.quoting import quote_spans
 
 LEAD_KEEP = 0.8  # a sentence giving what the question asks for may lead if it scores this share of the best one
@@ -90,6 +90,26 @@ def same_holder(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[
 # "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.
 _NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most recent|recent|recently|at present|"
                   r"these days|any longer|anymore|no longer)\b", re.I)
+
+
+def in_year(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question placed in one year, lead with a sentence telling of that year (`sentence_years`),
+    naming as many of the question's names and holding MIN_OVERLAP of its words, when the best tells of
+    others: "Which countries attended the Moscow dialogue in 2023?" is not answered by Russia's "dialogue"
+    with the Taliban in April 2024."""
+    year = asked_year(asked.question)
+    told = sentence_years(index, ranked[0].sentence)
+    if not year or not told or year in told:
+        return ranked
+    overlap = Overlap(index, asked.words)
+    names = [naming(index, [n], asked.question) for n in name_words(asked.question)]
+
+    def named(e: Evidence) -> int:
+        tokens = read_with_before(index, e.sentence)
+        return sum(n(tokens) for n in names)
+
+    return lead_with(ranked, lambda e: year in sentence_years(index, e.sentence)
+                     and holds_question_words(read_with_before(index, e.sentence), overlap))
 
 
 def newest_source(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -477,4 +497,4 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
+    same_holder, actor, doer, in_year, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)

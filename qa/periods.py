@@ -30,6 +30,22 @@ def asked_from(question: str) -> str:
     return min(found, default="")
 
 
+def asked_year(question: str) -> str:
+    """The one year the question places what it asks about in ("in 2023", "in May 2023"), or "" when it
+    names none, several, or one it bounds ("since 2021", "before 2001")."""
+    years = {m["year"] for m in _DATE.finditer(question)}
+    found = _DATE.search(question)
+    return found["year"] if len(years) == 1 and not _BOUND.search(question[:found.start()]) else ""
+
+
+def sentence_years(index: IndexData, sentence: int) -> set[str]:
+    """The years a sentence tells of: those it names (a month alone read in its source's year,
+    `implied_year`), else its source's; none when it names none and its source is undated."""
+    text = index.sentence_text(sentence)
+    named = {m["year"] for m in _DATE.finditer(text)} | ({implied_year(index, sentence)} - {""})
+    return named or ({source_date(index, sentence)[:4]} - {""})
+
+
 def without_start(text: str) -> str:
     """`text` without the times it says what is asked about starts from ("since 2021", "after May 2023")."""
     return _FROM_ON.sub("", text)

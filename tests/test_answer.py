@@ -43,7 +43,7 @@ from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, doer, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
 from qa.names import name_words, unknown_names, unmentioned_names
-from qa.periods import asked_from, implied_year, named_date
+from qa.periods import asked_from, asked_year, implied_year, named_date, sentence_years
 from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
 from qa.scoped import asked_within
@@ -752,6 +752,31 @@ def test_a_question_on_a_month_finds_what_a_dated_source_says_of_it_without_the_
     august = answer("What happened in August 2021?", index_dir=index)
     assert august.grounded and "in late August" in august.citations[0].quote
     check_citations(august, index)
+
+
+@pytest.mark.parametrize(("question", "year"), [
+    ("Which countries attended the Moscow dialogue in 2023?", "2023"),
+    ("What happened in May 2023?", "2023"),
+    ("What has Russia done since 2021?", ""),  # bounded: the sources that may answer are
+    ("Who backed the Northern Alliance before 2001?", ""),
+    ("How did ties change from 2018 to 2023?", ""),  # two years
+    ("Why did Russia delist the Taliban?", ""),
+])
+def test_the_one_year_a_question_is_placed_in(question, year):
+    assert asked_year(question) == year
+
+
+def test_a_question_placed_in_a_year_is_led_by_a_sentence_of_that_year(built):
+    """Russia's "dialogue" with the Taliban in April 2024 matched best; the Kremlin's multilateral dialogue,
+    "earlier this week" in an article of February 2023, answers."""
+    _, index = built
+    data = load_index(index, Settings().model_name)
+    week = next(i for i in range(len(data.spans.sent_doc)) if data.sentence_text(i).startswith("Earlier this week"))
+    march = next(i for i in range(len(data.spans.sent_doc)) if data.sentence_text(i).startswith("On March 22"))
+    assert sentence_years(data, week) == {"2023"} and sentence_years(data, march) == {"2024"}
+    result = answer("Which countries attended the Moscow dialogue in 2023?", index_dir=index)
+    assert result.citations[0].quote.startswith("Earlier this week, the Kremlin hosted a multilateral dialogue")
+    check_citations(result, index)
 
 
 @pytest.mark.parametrize(("question", "subject"), [
