@@ -52,9 +52,11 @@ def asks_yes_or_no(question: str) -> bool:
 
 
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
-# may give; before a noun it asks for an amount.
+# may give; before a noun it asks for an amount. So does "What is the population/number/share of ...?".
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(AUXILIARIES) + r")\b)|"
-                    r"\bwhat (percentage|percent|number|proportion|share|amount)\b", re.I)
+                    r"\bwhat (percentage|percent|number|proportion|share|amount)\b|"
+                    r"\bwhat (?:is|was|are|were) the (?:total )?(?:population|number|percentage|proportion|share|"
+                    r"amount|death toll|toll)\b", re.I)
 # A year, by the word before it that makes it one ("in 2022", "the 1973 treaty"): no count.
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|" + _MONTH_NAMES
                    + r")[\s-]+(1[5-9]\d\d|20\d\d)s?\b", re.I)

@@ -228,6 +228,9 @@ def test_a_follow_up_pointing_at_what_no_source_mentions_is_declined_too(built):
     ("What did the new dam cost?", "The dam cost 2 billion afghanis.", False),
     ("What was the total cost of the war?", "More than 2,400 soldiers died.", True),
     ("What was the name of the measure that covered the cost?", "Measure J.", False),  # a name, not a sum
+    ("What is the population of Kabul?", "Groups draw on a radicalized population.", True),
+    ("What was the death toll of the attack?", "It killed at least 143 people.", False),
+    ("What is the name of the population census?", "It is the Afghan census.", False),
 ])
 def test_a_count_or_price_question_needs_a_figure_or_a_sum(question, text, lacks):
     assert bool(missing_figure(text, question)) is lacks
