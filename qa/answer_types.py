@@ -248,7 +248,7 @@ _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\
                            r"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:say|said|tell|told|claim|claimed|announce|announced|"
                            r"state|stated|declare|declared|warn|warned|argue|argued|promise|promised|pledge|pledged|"
                            r"report|reported|comment|mention|write|wrote|respond|reply)\b", re.I)
-_SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es?|ed|ing|ements?)|"
+_SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es|ed|ing|ements?)|"
                      r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report(?!edly)\w*|comment\w*|mention\w*|wr[io]te|"
                      r"writ(?:es|ten|ing)|remark\w*|not(?:e|es|ed)|add(?:s|ed)|insist\w*|stress\w*|emphasi[sz]\w*|"
                      r"condemn\w*|critici[sz]\w*|slam\w*|denounc\w*|den(?:y|ies|ied)|call(?:s|ed)|urg(?:e|es|ed)|"
@@ -322,6 +322,12 @@ def asked_speaker(question: str) -> str:
     """Whose words the question asks for ("What did China say about ...?": "China"), else ""."""
     asked = _SPEECH_ASKED.search(question)
     return asked["speaker"] if asked else ""
+
+
+def bare_speaker(question: str) -> str:
+    """Whose words the question asks for when it asks nothing more ("What did Grigoriev say?"), else ""."""
+    asked = _SPEECH_ASKED.search(question)
+    return asked["speaker"] if asked and not LETTER_WORD.search(question[asked.end():]) else ""
 
 
 def _gives_name_asked(text: str, question: str) -> bool:

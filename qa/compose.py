@@ -8,7 +8,7 @@ from itertools import islice
 
 import numpy as np
 
-from qa.answer_types import unanswered
+from qa.answer_types import bare_speaker, reports_speech_of, unanswered
 from qa.evidence import Evidence, Overlap
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
@@ -21,6 +21,7 @@ from qa.lead import (
     order,
     read_alone,
     read_with_before,
+    sentence_before,
     stems,
 )
 from qa.lexical import tokenize
@@ -41,6 +42,7 @@ DUPLICATE_COSINE = 0.9
 # a further citation must score this share of the abstention threshold: half the best may still be a sentence
 # that only shares a word or two ("... were killed by the Taliban in Panjshir" for a bombing's death toll)
 FURTHER_SHARE = 0.8
+SPEECH_READ = 5
 # "What did Qureshi say about ...?" asks what he said: a further quote of what someone else said, or of what
 # "can be said about" anything, shares only the frame
 FRAME = frozenset(tokenize("say about"))
@@ -67,7 +69,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     follow-up about someone, name them."""
     question = asked.question
     # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
-    if unknown or not evidence or max(e.score for e in evidence) < threshold:
+    if unknown or not evidence or (max(e.score for e in evidence) < threshold
+                                   and not _words_reported(index, question, evidence)):
         return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, FRAME),
@@ -89,6 +92,16 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
     caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
+
+
+def _words_reported(index: IndexData, question: str, evidence: list[Evidence]) -> bool:
+    """Whether the question asks only what someone said and one of the SPEECH_READ passages nearest it
+    reports their words: "What did Grigoriev say?" has too few words to match any sentence well, but
+    "Grigoriev slammed the radical movement ..." answers it."""
+    who = bare_speaker(question)
+    return bool(who) and any(
+        reports_speech_of(f"{sentence_before(index, e.sentence)} {index.sentence_text(e.sentence)}", who)
+        for e in evidence[:SPEECH_READ])
 
 
 def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
