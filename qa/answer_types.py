@@ -248,6 +248,9 @@ _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\
                            r"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:say|said|tell|told|claim|claimed|announce|announced|"
                            r"state|stated|declare|declared|warn|warned|argue|argued|promise|promised|pledge|pledged|"
                            r"report|reported|comment|mention|write|wrote|respond|reply)\b", re.I)
+# the verbs a question asks what was said with ("When did he say it?")
+SAYING = frozenset(tokenize("say said tell told claim announce state declare warn argue promise pledge report "
+                            "comment mention write wrote respond reply"))
 _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es|ed|ing|ements?)|"
                      r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report(?!edly)\w*|comment\w*|mention\w*|wr[io]te|"
                      r"writ(?:es|ten|ing)|remark\w*|not(?:e|es|ed)|add(?:s|ed)|insist\w*|stress\w*|emphasi[sz]\w*|"
@@ -322,6 +325,11 @@ def asked_speaker(question: str) -> str:
     """Whose words the question asks for ("What did China say about ...?": "China"), else ""."""
     asked = _SPEECH_ASKED.search(question)
     return asked["speaker"] if asked else ""
+
+
+def tells_speech(text: str) -> bool:
+    """Whether `text` has a word of saying or a quotation mark, whoever speaks."""
+    return bool(_SPEECH.search(text))
 
 
 def bare_speaker(question: str) -> str:

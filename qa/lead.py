@@ -15,6 +15,7 @@ from qa.answer_types import (
     ADVICE_ASKED,
     ADVISING_ASKED,
     AUXILIARIES,
+    SAYING,
     SUM_OF_MONEY,
     asked_speaker,
     asks_when,
@@ -22,6 +23,7 @@ from qa.answer_types import (
     holds_answer_type,
     missing_figure,
     reports_speech_of,
+    tells_speech,
 )
 from qa.conversation import REACTING, brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
@@ -207,6 +209,8 @@ def dated_elsewhere(index: IndexData, asked: Asked, quote: str) -> bool:
         return False
     new = _brought(index, asked.question)
     words = new.words - new.names
+    if words <= SAYING and tells_speech(quote):  # "When did he say it?": "On Friday, ... Grigoriev slammed ..."
+        return False
     return bool(words) and not words & set(tokenize(quote)) and not _dates_referent(quote, asked.referents)
 
 

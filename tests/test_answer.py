@@ -334,6 +334,10 @@ def test_a_follow_up_asking_when_is_not_answered_by_a_date_of_something_else(bui
     history = exchange(question, answer(question, index_dir=index).answer)
     result = answer("When did it lead to clashes?", history, index_dir=index)
     assert result.grounded and "May 2023" in result.citations[0].quote
+    question = "What did Grigoriev say?"  # a word of saying is held by "slammed"
+    history = exchange(question, answer(question, index_dir=index).answer)
+    result = answer("When did he say it?", history, index_dir=index)
+    assert result.grounded and result.citations[0].quote.startswith("On Friday")
 
 
 def test_what_someone_said_is_led_by_their_words(built):
