@@ -241,6 +241,8 @@ _NAME_ASKED = re.compile(rf"^\W*(?:who\s+(?:is|was|are|were|became|becomes|will 
                          rf"{_ROLES}\b|"
                          rf"which\s+(?P<which>(?:[\w’'-]+\s+){{0,2}}?)(?:(?P<role>{_ROLES})|(?P<body>{_BODIES})|"
                          rf"(?P<place>{_PLACES}))\b(?!\s+that\b))", re.I)
+_ONE_HOLDER = re.compile(r"^\W*(?:who\s+(?:is|was|becomes|became|will\s+be|has\s+been|had\s+been)|"
+                         r"what\s+(?:is|was)\s+the\s+name)\b", re.I)
 # What someone said, asked for ("What did China say about the attack?"): the speaker is the few words between
 # the auxiliary and the verb, not a noun's determiner ("What did the war leave the state of ...?").
 _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\s+"
@@ -342,7 +344,7 @@ def _gives_name_asked(text: str, question: str) -> bool:
     """Whether `text` gives the name the question asks for (`_NAME_ASKED`): a place's for a place; an
     organisation may be an acronym ("ISKP"), a person not; "Which diplomats ...?" may be answered by a
     nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?", "Which Taliban official ...?" or "Who
-    is the envoy?"."""
+    is the envoy?", whose holder is named in full ("the Taliban" or "Shiite" names no leader)."""
     asked = _NAME_ASKED.search(question)
     if not asked:
         return True
@@ -350,8 +352,9 @@ def _gives_name_asked(text: str, question: str) -> bool:
         return names_new(text, question, places=True, acronyms=True)
     if asked["body"]:
         return names_new(text, question, places=False, acronyms=True)
-    nationality = asked["role"] is not None and not name_words(asked["which"])
-    return names_new(text, question, places=nationality, acronyms=False)
+    if asked["role"] is None:  # "Who is the leader of ...?"; "Who are the ...?" may be answered by a group's name
+        return names_new(text, question, places=False, acronyms=False, full=bool(_ONE_HOLDER.match(question)))
+    return names_new(text, question, places=not name_words(asked["which"]), acronyms=False)
 
 
 def reports_speech_of(text: str, speaker: str) -> bool:

@@ -146,10 +146,15 @@ def _place_stems() -> frozenset[str]:
     return frozenset(stems)
 
 
-def names_new(text: str, question: str, *, places: bool, acronyms: bool) -> bool:
+# a lowercase particle within a person's name: "Shahab al-Muhajir", "Osama bin Laden", "Charles de Gaulle"
+_PARTICLE_NEXT = re.compile(r"\s+(?:(?:al|el|ad|ar|as)-[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")
+
+
+def names_new(text: str, question: str, *, places: bool, acronyms: bool, full: bool = False) -> bool:
     """Whether `text` has a name the question lacks: not a lone capitalised word opening a sentence, nor,
     unless they count, a country or people only ("Iran", "Saudi"; not "Voice of America") or an acronym
-    ("ISKP")."""
+    ("ISKP"); if `full`, of two words or more, as news names whoever holds a post ("Zamir Kabulov",
+    "President Vladmir Putin"; not "the Taliban" or "Shiite")."""
     asked = set(tokenize(question))
     for run in name_runs(text):
         stems = tokenize(" ".join(POSSESSIVE.sub("", w[0]) for w in run))
@@ -158,7 +163,8 @@ def names_new(text: str, question: str, *, places: bool, acronyms: bool) -> bool
         if not places and set(stems) <= _place_stems() and not _PART_OF_NAME.search(text, 0, run[0].start()):
             continue
         acronym = run[0][0].isupper()
-        if len(run) == 1 and (not acronyms if acronym else _opens_sentence(text, run[0])):
+        lone = len(run) == 1 and not (full and _PARTICLE_NEXT.match(text, run[0].end()))  # "Shahab al-Muhajir"
+        if lone and (full or (not acronyms if acronym else _opens_sentence(text, run[0]))):
             continue
         return True
     return False

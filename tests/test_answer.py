@@ -288,6 +288,11 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
      "report nothing the Taliban said"),  # the speaker follows "said" only where they change places
     ("What did the Taliban say?", "The Taliban were reportedly set to leave.",
      "report nothing the Taliban said"),  # "reportedly" is no one's word
+    ("Who is the leader of IS Khorasan?", "Its persecution of Sunnis fuels IS, and the Taliban fights it.",
+     "give no name"),  # a post's holder is named in full
+    ("Who is the leader of IS Khorasan?", "Its leader, Shahab al-Muhajir, rose in 2020.", ""),
+    ("Who is the president of Russia?", "President Vladmir Putin chaired the session.", ""),
+    ("Who are the members of the commission?", "The Commissioners are appointed.", ""),  # a group may answer
     ("What did Putin say?", "Putin fought a war on the nation-state his army was in.",
      "report nothing Putin said"),  # "state", a noun
     ("How many trucks were seized?", "The trucks were seized.", "give no figure"),
