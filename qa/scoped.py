@@ -1,5 +1,6 @@
 """Questions put to some sources alone: "According to the Soufan Center, why ...?", "What does Hughes say
-about the UN report?", "In the 2020 article, what is said about Russia?". The sources are named by their
+about the UN report?", "In the 2020 article, what is said about Russia?", "Who funds the authors of the
+2020 article?". The sources are named by their
 record (an author's name, the publisher, the year); the question is answered from their text alone."""
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _ASKS = (
                r"(?P<asked>.+?)[\s?.!]*$", re.I),
     re.compile(rf"^\W*in\s+(?P<source>(?:the|this|that)\s+.+?\s+{_KINDS})\s*,\s*(?P<asked>.+)$", re.I),
     re.compile(rf"^(?P<asked>.+?)\s+in\s+(?P<source>the\s+.+?\s+{_KINDS})[\s?.!]*$", re.I),
+    # "Where do the authors of the 2020 article work?": asked as "Where do the authors work?"
+    re.compile(rf"^(?P<asked>.+?)\s+of\s+(?P<source>the\s+.+?\s+{_KINDS})(?P<rest>\s+\w.*?)?[\s?.!]*$", re.I),
     # what a source argues as a whole: "What does Hughes argue?"
     re.compile(rf"^\W*what\s+(?:does|did|do)\s+(?P<source>.+?)\s+{_TELLS}(?P<asked>)[\s?.!]*$", re.I),
 )
@@ -48,7 +51,7 @@ def asked_within(index: IndexData, question: str) -> Scoped | None:
         if found:
             docs = sources_named(index, found["source"])
             if docs:
-                asked = unframed(found["asked"].strip())
+                asked = unframed(f"{found['asked']}{found.groupdict().get('rest') or ''}".strip())
                 # a question is capitalised as asked alone; a bare topic keeps its words as typed
                 return Scoped(asked[:1].upper() + asked[1:] if opens_as_question(asked) else asked, docs)
     return None

@@ -894,6 +894,9 @@ def test_a_comparison_quotes_each_side_under_its_name(built):
     ("In the 2020 article, what is said about Russia?", "Russia?", {"2020-ahmed"}),
     ("What goals has the Taliban pursued, according to the 2023 articles?", "What goals has the Taliban pursued",
      {"2023-02-11-hughes", "2023-08-sakhi"}),
+    ("Who funds the authors of the 2020 article?", "Who funds the authors", {"2020-ahmed"}),
+    ("Where do the authors of the 2020 article work?", "Where do the authors work", {"2020-ahmed"}),
+    ("What is the title of the UN report?", None, None),
     ("What does Hughes argue?", "", {"2023-02-11-hughes"}),  # as a whole
     ("What do Sakhi and Hughes say about ISKP?", "ISKP", {"2023-08-sakhi", "2023-02-11-hughes"}),
     ("What do Sakhi and Peskov say about ISKP?", None, None),  # Peskov wrote none
