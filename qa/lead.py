@@ -501,4 +501,4 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, actor, doer, in_year, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
+    same_holder, in_year, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
