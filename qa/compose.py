@@ -90,7 +90,10 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         weaker = NAMING_WEAKER if related[0] is not evidence[0] else ""
         return _abstain(index, question, related,
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
-    caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below else ""
+    # the words of whom "What did Grigoriev say?" names are its answer, however weakly its two words match
+    who = bare_speaker(question)
+    said = who and reports_speech_of(f"{sentence_before(index, chosen[0].sentence)} {lead}", who)
+    caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below and not said else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 
 

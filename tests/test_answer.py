@@ -309,6 +309,7 @@ def test_a_question_asking_only_what_someone_said_is_answered_by_their_words(bui
     assert bare_speaker("What did Grigoriev say about lithium?") == ""
     said = answer("What did Grigoriev say?", index_dir=index)
     assert said.grounded and "Grigoriev slammed" in said.citations[0].quote
+    assert said.caution == ""  # his words are what it asks for, however weakly two words match them
     check_citations(said, index)
     assert not answer("What did Grigoriev say about lithium?", index_dir=index).grounded
     assert not answer("What did Sputnik say?", index_dir=index).grounded  # told, not telling
