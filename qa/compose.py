@@ -42,7 +42,7 @@ DUPLICATE_COSINE = 0.9
 # a further citation must score this share of the abstention threshold: half the best may still be a sentence
 # that only shares a word or two ("... were killed by the Taliban in Panjshir" for a bombing's death toll)
 FURTHER_SHARE = 0.8
-SPEECH_READ = 5
+SPEECH_READ = 5  # passages nearest "What did X say?" read for X's words, however weakly they match
 # "What did Qureshi say about ...?" asks what he said: a further quote of what someone else said, or of what
 # "can be said about" anything, shares only the frame
 FRAME = frozenset(tokenize("say about"))
@@ -92,7 +92,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
     # the words of whom "What did Grigoriev say?" names are its answer, however weakly its two words match
     who = bare_speaker(question)
-    said = who and reports_speech_of(f"{sentence_before(index, chosen[0].sentence)} {lead}", who)
+    said = bool(who) and reports_speech_of(f"{sentence_before(index, chosen[0].sentence)} {lead}", who)
     caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below and not said else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 

@@ -95,21 +95,14 @@ _NOW = re.compile(r"\b(?:still|now|nowadays|currently|current|today|latest|most 
 
 
 def in_year(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
-    """For a question placed in one year, lead with a sentence telling of that year (`sentence_years`),
-    naming as many of the question's names and holding MIN_OVERLAP of its words, when the best tells of
-    others: "Which countries attended the Moscow dialogue in 2023?" is not answered by Russia's "dialogue"
-    with the Taliban in April 2024."""
+    """For a question placed in one year, lead with a sentence telling of that year (`sentence_years`) and
+    holding MIN_OVERLAP of its words, when the best tells of others: "Which countries attended the Moscow
+    dialogue in 2023?" is not answered by Russia's "dialogue" with the Taliban in April 2024."""
     year = asked_year(asked.question)
     told = sentence_years(index, ranked[0].sentence)
     if not year or not told or year in told:
         return ranked
     overlap = Overlap(index, asked.words)
-    names = [naming(index, [n], asked.question) for n in name_words(asked.question)]
-
-    def named(e: Evidence) -> int:
-        tokens = read_with_before(index, e.sentence)
-        return sum(n(tokens) for n in names)
-
     return lead_with(ranked, lambda e: year in sentence_years(index, e.sentence)
                      and holds_question_words(read_with_before(index, e.sentence), overlap))
 
@@ -382,7 +375,7 @@ _DOES = re.compile(r"\s*(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.S)
 _WORD = re.compile(r"[\w’'-]+")
 _TOWARDS = frozenset({"with", "to", "toward", "towards", "against"})  # what a verb is done with or to
 _OWNER = re.compile(r"[’']s$")
-ROLE_WINDOW = 4  # words after a verb that may name what it is done with or to; before it, its doer
+ROLE_WINDOW = 4  # words after a verb's word that may name what it is done with or to
 
 
 def doer(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:

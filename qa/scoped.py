@@ -1,7 +1,7 @@
 """Questions put to some sources alone: "According to the Soufan Center, why ...?", "What does Hughes say
 about the UN report?", "In the 2020 article, what is said about Russia?", "Who funds the authors of the
-2020 article?". The sources are named by their
-record (an author's name, the publisher, the year); the question is answered from their text alone."""
+2020 article?". The sources are named by their record (an author's name, the publisher, the year); the
+question is answered from their text alone."""
 
 from __future__ import annotations
 
