@@ -235,24 +235,22 @@ _BODIES = (r"(?:compan(?:y|ies)|firms?|corporations?|dams?|rivers?|lakes?|organi
            r"treat(?:y|ies)|operations?|movements?|militias?|networks?|factions?|alliances?|ships?|brands?|"
            r"institutions?|ministr(?:y|ies)|departments?|pipelines?|projects?|programm?e?s?)")
 _PLACES = r"(?:countr(?:y|ies)|cit(?:y|ies)|towns?|villages?|provinces?|regions?|districts?|states?|nations?|capitals?)"
-_NAME_ASKED = re.compile(rf"^\W*(?:who\s+(?:is|was|are|were|became|becomes|will be|has been|had been)\s+"
+# "one": the question asks who one holder is ("Who is the leader ...?", not "Who are the ...?")
+_NAME_ASKED = re.compile(rf"^\W*(?:who\s+(?:(?P<one>is|was|became|becomes|will be|has been|had been)|are|were)\s+"
                          rf"(?:the\s+)?(?:[\w’'-]+\s+){{0,4}}?{_ROLES}\b|"
-                         rf"what\s+(?:is|was|are|were)\s+the\s+names?\s+of\s+(?:the\s+)?(?:[\w’'-]+\s+){{0,4}}?"
-                         rf"{_ROLES}\b|"
+                         rf"what\s+(?:(?P<one_named>is|was)|are|were)\s+the\s+names?\s+of\s+(?:the\s+)?"
+                         rf"(?:[\w’'-]+\s+){{0,4}}?{_ROLES}\b|"
                          rf"which\s+(?P<which>(?:[\w’'-]+\s+){{0,2}}?)(?:(?P<role>{_ROLES})|(?P<body>{_BODIES})|"
                          rf"(?P<place>{_PLACES}))\b(?!\s+that\b))", re.I)
-_ONE_HOLDER = re.compile(r"^\W*(?:who\s+(?:is|was|becomes|became|will\s+be|has\s+been|had\s+been)|"
-                         r"what\s+(?:is|was)\s+the\s+name)\b", re.I)
 # What someone said, asked for ("What did China say about the attack?"): the speaker is the few words between
 # the auxiliary and the verb, not a noun's determiner ("What did the war leave the state of ...?").
+_SAYING_VERBS = ("say said tell told claim claimed announce announced state stated declare declared warn warned "
+                 "argue argued promise promised pledge pledged report reported comment mention write wrote respond "
+                 "reply").split()
 _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\s+"
                            r"(?P<speaker>(?:[\w’'-]+\s+){0,5}?[\w’'-]+)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bits)"
-                           r"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:say|said|tell|told|claim|claimed|announce|announced|"
-                           r"state|stated|declare|declared|warn|warned|argue|argued|promise|promised|pledge|pledged|"
-                           r"report|reported|comment|mention|write|wrote|respond|reply)\b", re.I)
-# the verbs a question asks what was said with ("When did he say it?")
-SAYING = frozenset(tokenize("say said tell told claim announce state declare warn argue promise pledge report "
-                            "comment mention write wrote respond reply"))
+                           rf"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:{'|'.join(_SAYING_VERBS)})\b", re.I)
+SAYING = frozenset(tokenize(" ".join(_SAYING_VERBS)))  # the stems of those verbs ("When did he say it?")
 _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es|ed|ing|ements?)|"
                      r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report(?!edly)\w*|comment\w*|mention\w*|wr[io]te|"
                      r"writ(?:es|ten|ing)|remark\w*|not(?:e|es|ed)|add(?:s|ed)|insist\w*|stress\w*|emphasi[sz]\w*|"
@@ -353,7 +351,7 @@ def _gives_name_asked(text: str, question: str) -> bool:
     if asked["body"]:
         return names_new(text, question, places=False, acronyms=True)
     if asked["role"] is None:  # "Who is the leader of ...?"; "Who are the ...?" may be answered by a group's name
-        return names_new(text, question, places=False, acronyms=False, full=bool(_ONE_HOLDER.match(question)))
+        return names_new(text, question, places=False, acronyms=False, full=bool(asked["one"] or asked["one_named"]))
     return names_new(text, question, places=not name_words(asked["which"]), acronyms=False)
 
 

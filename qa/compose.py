@@ -68,9 +68,10 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     which rule out an answer. Each further citation must hold some of the question's words and, for a
     follow-up about someone, name them."""
     question = asked.question
+    who = bare_speaker(question)  # "What did Grigoriev say?": his words answer it, however weakly they match
     # the best score, not the lead's: a lead rule may put a lower-scoring sentence first
     if unknown or not evidence or (max(e.score for e in evidence) < threshold
-                                   and not _words_reported(index, question, evidence)):
+                                   and not _words_reported(index, who, evidence)):
         return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
     chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, FRAME),
@@ -90,18 +91,15 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         weaker = NAMING_WEAKER if related[0] is not evidence[0] else ""
         return _abstain(index, question, related,
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
-    # the words of whom "What did Grigoriev say?" names are its answer, however weakly its two words match
-    who = bare_speaker(question)
     said = bool(who) and reports_speech_of(f"{sentence_before(index, chosen[0].sentence)} {lead}", who)
     caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below and not said else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 
 
-def _words_reported(index: IndexData, question: str, evidence: list[Evidence]) -> bool:
-    """Whether the question asks only what someone said and one of the SPEECH_READ passages nearest it
-    reports their words: "What did Grigoriev say?" has too few words to match any sentence well, but
-    "Grigoriev slammed the radical movement ..." answers it."""
-    who = bare_speaker(question)
+def _words_reported(index: IndexData, who: str, evidence: list[Evidence]) -> bool:
+    """Whether the question asks only what `who` said (`bare_speaker`) and one of the SPEECH_READ passages
+    nearest it reports their words: "What did Grigoriev say?" has too few words to match any sentence
+    well, but "Grigoriev slammed the radical movement ..." answers it."""
     return bool(who) and any(
         reports_speech_of(f"{sentence_before(index, e.sentence)} {index.sentence_text(e.sentence)}", who)
         for e in evidence[:SPEECH_READ])

@@ -28,8 +28,8 @@ from qa.answer_types import (
 from qa.conversation import REACTING, brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
-from qa.lexical import tokenize
-from qa.names import asked_posts, holder_fit, name_words, same_place, spelt_alike
+from qa.lexical import LETTER_WORD, tokenize
+from qa.names import POSSESSIVE, asked_posts, holder_fit, name_words, same_place, spelt_alike
 from qa.periods import asked_year, sentence_years, source_date
 from qa.quoting import quote_spans
 
@@ -372,9 +372,7 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
 
 # "Why does Russia engage with the Taliban?": the doer, its verb, and what follows it
 _DOES = re.compile(r"\s*(?P<verb>[a-z]+)\b(?P<rest>.*)$", re.S)
-_WORD = re.compile(r"[\w’'-]+")
 _TOWARDS = frozenset({"with", "to", "toward", "towards", "against"})  # what a verb is done with or to
-_OWNER = re.compile(r"[’']s$")
 ROLE_WINDOW = 4  # words after a verb's word that may name what it is done with or to
 
 
@@ -411,7 +409,7 @@ def _roles(index: IndexData, question: str) -> Callable[[str], bool] | None:
     other_named = naming(index, others, question)
 
     def reversed_roles(text: str) -> bool:
-        words = _WORD.findall(text)
+        words = LETTER_WORD.findall(text)
         for i in (i for i, w in enumerate(words) if tokenize(w) == verb):
             before = tokenize(" ".join(words[:i]))
             if doer_named(before):
@@ -430,7 +428,7 @@ def _subject(words: list[str]) -> list[str]:
     ("Afghanistan wants", "Iran has engaged"), and any owner among the three before ("the Taliban's
     external engagement")."""
     bare = [w for w in words if w.lower() not in AUXILIARIES]
-    return [*bare[-1:], *(w for w in words[-3:] if _OWNER.search(w))]
+    return [*bare[-1:], *(w for w in words[-3:] if POSSESSIVE.search(w))]
 
 
 def _follows(index: IndexData, sentence: int, last_lead: str) -> bool:

@@ -69,7 +69,7 @@ class Citation:
     label: str = ""
 
     def overlaps(self, other: Citation) -> bool:
-        """Whether the two quote overlapping text of one document."""
+        """Whether the two quotes overlap in the text of one document."""
         return self.doc_id == other.doc_id and self.start < other.end and other.start < self.end
 
     def to_dict(self) -> dict:
