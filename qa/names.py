@@ -148,13 +148,20 @@ def _place_stems() -> frozenset[str]:
 
 # a lowercase particle within a person's name: "Shahab al-Muhajir", "Osama bin Laden", "Charles de Gaulle"
 _PARTICLE_NEXT = re.compile(r"\s+(?:(?:al|el|ad|ar|as)-[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")
+# the last word of a body's or a place's name, not a person's: "Islamic Movement", "Islamic State", "Northern Alliance"
+_BODY_HEAD = re.compile(r"(?:movements?|states?|part(?:y|ies)|fronts?|alliances?|councils?|organi[sz]ations?|"
+                        r"ministr(?:y|ies)|provinces?|arm(?:y|ies)|forces?|groups?|unions?|networks?|committees?|"
+                        r"commissions?|agenc(?:y|ies)|services?|offices?|governments?|assembl(?:y|ies)|nations?|"
+                        r"republics?|emirates?|compan(?:y|ies)|corporations?|banks?|universit(?:y|ies)|institutes?|"
+                        r"cent(?:er|re)s?|foundations?|leagues?|associations?|federations?|brigades?|corps|"
+                        r"departments?|administrations?|courts?|parliaments?)", re.I)
 
 
 def names_new(text: str, question: str, *, places: bool, acronyms: bool, full: bool = False) -> bool:
     """Whether `text` has a name the question lacks: not a lone capitalised word opening a sentence, nor,
     unless they count, a country or people only ("Iran", "Saudi"; not "Voice of America") or an acronym
-    ("ISKP"); if `full`, of two words or more, as news names whoever holds a post ("Zamir Kabulov",
-    "President Vladmir Putin"; not "the Taliban" or "Shiite")."""
+    ("ISKP"); if `full`, a person's of two words or more, as news names whoever holds a post ("Zamir
+    Kabulov", "President Vladmir Putin"; not "the Taliban", "Shiite" or "the Islamic Movement")."""
     asked = set(tokenize(question))
     for run in name_runs(text):
         stems = tokenize(" ".join(POSSESSIVE.sub("", w[0]) for w in run))
@@ -165,6 +172,8 @@ def names_new(text: str, question: str, *, places: bool, acronyms: bool, full: b
         acronym = run[0][0].isupper()
         lone = len(run) == 1 and not (full and _PARTICLE_NEXT.match(text, run[0].end()))  # "Shahab al-Muhajir"
         if lone and (full or (not acronyms if acronym else _opens_sentence(text, run[0]))):
+            continue
+        if full and _BODY_HEAD.fullmatch(POSSESSIVE.sub("", run[-1][0])):
             continue
         return True
     return False

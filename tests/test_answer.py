@@ -292,6 +292,9 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
      "give no name"),  # a post's holder is named in full
     ("Who is the leader of IS Khorasan?", "Its leader, Shahab al-Muhajir, rose in 2020.", ""),
     ("Who is the president of Russia?", "President Vladmir Putin chaired the session.", ""),
+    ("Who is the head of the security service?", "It shelters the Islamic Movement of Uzbekistan.",
+     "give no name"),  # a body's name, not a person's
+    ("Who is the head of the security service?", "Secretary of State Antony Blinken met them.", ""),
     ("Who are the members of the commission?", "The Commissioners are appointed.", ""),  # a group may answer
     ("What did Putin say?", "Putin fought a war on the nation-state his army was in.",
      "report nothing Putin said"),  # "state", a noun
