@@ -290,7 +290,8 @@ class LexicalIndex:
             return None
         if len(alike) > 1:  # "Ghandi": of "gandhi" and "gend", the one within two edits
             alike = [stem for stem in alike if OSA.distance(folded, _fold(stem), score_cutoff=2) <= 2]
-        return alike[0] if len(alike) == 1 else None
+        # a name is spelt as another name, not as an ordinary word ("Muhajir" is no "major")
+        return alike[0] if len(alike) == 1 and not getAllLemmas(alike[0]) else None
 
     def weight(self, token: str) -> float:
         """IDF of a stem; an unseen stem is as rare as the rarest."""

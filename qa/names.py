@@ -190,7 +190,8 @@ def unknown_names(index: IndexData, question: str) -> list[str]:
     spelt a little differently. Such a question cannot be answered from the sources, whatever else
     they say about its topic. A capital standing for its government ("What has Beijing done?") is
     mentioned where its country is."""
-    return [" ".join(name.words) for name in _asked(index, question) if not _known_name(index, name)]
+    return [POSSESSIVE.sub("", question[name.start:name.end]) for name in _asked(index, question)
+            if not _known_name(index, name)]
 
 
 def unknown_words(index: IndexData, question: str) -> list[str]:
@@ -283,14 +284,30 @@ def _asked(index: IndexData, question: str) -> list[_Asked]:
         return []
     names = []
     for run in name_runs(question):
-        kept = [w for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)]
+        kept = [w for w in run if w[0][1:2].islower() and not _opens_sentence(question, w)
+                and not (names and w.start() < names[-1].end)]  # "Laden", taken in by "Osama bin"
         if kept:
-            name = [POSSESSIVE.sub("", w[0]) for w in kept]
+            kept += _after_particle(question, kept[-1].end())
+            name = [POSSESSIVE.sub("", _PARTICLE_OPENING.sub("", w[0])) for w in kept]
             stems = index.sentence_lexical.query_tokens(" ".join(name))
             country = capital_countries().get(stems[0]) if len(stems) == 1 else None
             acting = country and not _LOCATIVE.search(question[:kept[0].start()])
             names.append(_Asked(name, kept[0].start(), kept[-1].end(), [stems, sorted(country)] if acting else [stems]))
     return names
+
+
+_PARTICLE_OPENING = re.compile(r"^(?:al|el|ad|ar|as)-(?=[A-Z])")  # "al-" of "al-Muhajir"
+
+
+def _after_particle(question: str, end: int) -> list[re.Match]:
+    """The rest of a person's name past a lowercase particle ("al-Muhajir" of "Shahab al-Muhajir", "Laden" of
+    "Osama bin Laden"), or none."""
+    if not _PARTICLE_NEXT.match(question, end):
+        return []
+    word = LETTER_WORD.search(question, end)
+    if word and word[0].islower():  # "bin", "de": the name goes on after it
+        word = LETTER_WORD.search(question, word.end())
+    return [word] if word else []
 
 
 @lru_cache(maxsize=64)  # a document's words, read again for each question its passages lead
