@@ -52,8 +52,10 @@ def asks_yes_or_no(question: str) -> bool:
 
 
 # A count asked for: "how much" before a verb asks for a degree ("How much has it grown?"), which words
-# may give; before a noun it asks for an amount. So does "What is the population/number/share of ...?".
+# may give; before a noun it asks for an amount. So do "What is the population/number/share of ...?" and
+# "How big/high/... is ...?", a size ("How big a threat ...?" asks for a degree).
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(AUXILIARIES) + r")\b)|"
+                    r"\bhow (?:big|large|tall|high|heavy|wide|deep)\s+(?:" + "|".join(AUXILIARIES) + r")\b|"
                     r"\bwhat (percentage|percent|number|proportion|share|amount)\b|"
                     r"\bwhat (?:is|was|are|were) the (?:total )?(?:population|number|percentage|proportion|share|"
                     r"amount|death toll|toll)\b", re.I)

@@ -299,6 +299,9 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("What did Putin say?", "Putin fought a war on the nation-state his army was in.",
      "report nothing Putin said"),  # "state", a noun
     ("How many trucks were seized?", "The trucks were seized.", "give no figure"),
+    ("How big is the Taliban army?", "A force that defeated a much larger army.", "give no figure"),  # a size
+    ("How high is the dam?", "The dam is 40 metres high.", ""),
+    ("How big a threat is ISKP?", "ISKP is a grave threat.", ""),  # a degree, which words may give
 ])
 def test_what_a_question_asks_for_must_be_in_the_lead_quote(question, text, lacks):
     assert unanswered(text, question) == lacks
