@@ -147,7 +147,9 @@ def _place_stems() -> frozenset[str]:
 
 
 # a lowercase particle within a person's name: "Shahab al-Muhajir", "Osama bin Laden", "Charles de Gaulle"
-_PARTICLE_NEXT = re.compile(r"\s+(?:(?:al|el|ad|ar|as)-[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")
+_JOINED_PARTICLE = r"(?:al|el|ad|ar|as)-"
+_PARTICLE_NEXT = re.compile(rf"\s+(?:{_JOINED_PARTICLE}[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")
+_PARTICLE_OPENING = re.compile(rf"^{_JOINED_PARTICLE}(?=[A-Z])")  # "al-" of "al-Muhajir"
 # the last word of a body's or a place's name, not a person's: "Islamic Movement", "Islamic State", "Northern Alliance"
 _BODY_HEAD = re.compile(r"(?:movements?|states?|part(?:y|ies)|fronts?|alliances?|councils?|organi[sz]ations?|"
                         r"ministr(?:y|ies)|provinces?|arm(?:y|ies)|forces?|groups?|unions?|networks?|committees?|"
@@ -294,9 +296,6 @@ def _asked(index: IndexData, question: str) -> list[_Asked]:
             acting = country and not _LOCATIVE.search(question[:kept[0].start()])
             names.append(_Asked(name, kept[0].start(), kept[-1].end(), [stems, sorted(country)] if acting else [stems]))
     return names
-
-
-_PARTICLE_OPENING = re.compile(r"^(?:al|el|ad|ar|as)-(?=[A-Z])")  # "al-" of "al-Muhajir"
 
 
 def _after_particle(question: str, end: int) -> list[re.Match]:
