@@ -29,7 +29,16 @@ from qa.conversation import REACTING, brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import POSSESSIVE, asked_posts, holder_fit, name_words, same_place, spelt_alike
+from qa.names import (
+    POSSESSIVE,
+    asked_posts,
+    holder_fit,
+    name_words,
+    placed_countries,
+    placed_names,
+    same_place,
+    spelt_alike,
+)
 from qa.periods import asked_year, sentence_years, source_date
 from qa.quoting import quote_spans
 
@@ -105,6 +114,25 @@ def in_year(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evid
     overlap = Overlap(index, asked.words)
     return lead_with(ranked, lambda e: year in sentence_years(index, e.sentence)
                      and holds_question_words(read_with_before(index, e.sentence), overlap))
+
+
+def in_place(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question placed in one country or capital ("in Russia"), lead with a sentence placing what it
+    tells of there (its capital or country counts: "in Moscow") and holding MIN_OVERLAP of its words, when the
+    best places it elsewhere only: "Which attacks did IS Khorasan carry out in Russia?" is not answered by
+    "several attacks inside Iran"."""
+    asked_in = set(placed_countries(asked.question))
+    if len(asked_in) != 1 or len(placed_names(asked.question)) > 1:  # "in Moscow and at Soleimani's grave"
+        return ranked
+
+    def placed_there(e: Evidence) -> bool:
+        return not asked_in.isdisjoint(placed_countries(index.sentence_text(e.sentence)))
+
+    if not placed_countries(index.sentence_text(ranked[0].sentence)) or placed_there(ranked[0]):
+        return ranked
+    overlap = Overlap(index, asked.words)
+    return lead_with(ranked, lambda e: placed_there(e) and holds_question_words(read_with_before(index, e.sentence),
+                                                                                   overlap), keep=RELATIVE_KEEP)
 
 
 def newest_source(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
@@ -492,4 +520,5 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, in_year, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money, turned_to)
+    same_holder, in_year, in_place, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money,
+    turned_to)

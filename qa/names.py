@@ -146,6 +146,37 @@ def _place_stems() -> frozenset[str]:
     return frozenset(stems)
 
 
+# where a text places what it tells of: "in Russia", "inside Iran", "in Moscow", "at Soleimani's grave"
+_PLACED = re.compile(r"\b((?i:in|inside|within|at|near))\s+(?:the\s+)?((?:[A-Z][\w’'-]*\s*)+)")
+_IN = frozenset(["in", "inside", "within"])  # where a country is what something is placed in
+
+
+def placed_names(text: str) -> list[str]:
+    """The names `text` places something in, at or near ("in Russia", "at Soleimani's grave")."""
+    return [m[2].strip() for m in _PLACED.finditer(text)]
+
+
+def placed_countries(text: str) -> list[str]:
+    """The countries `text` places what it tells of in ("in Russia", "inside Iran"; "in Moscow" is in Russia,
+    "in the UK" in the United Kingdom), by their names in lower case; not a nationality ("in the Afghan
+    proxy wars")."""
+    return [country for m in _PLACED.finditer(text)
+            if m[1].lower() in _IN and (country := _countries().get(POSSESSIVE.sub("", m[2].strip())))]
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """A country's name, usual spelling ("UK", "Russian Federation") or one-word capital -> its name in lower case."""
+    named = {}
+    for c in all_countries():
+        for name in [c.name(), *(c.info().get("altSpellings") or [])]:
+            named.setdefault(name, c.name().lower())
+        capital = str(c.capital())
+        if len(stems := tokenize(capital)) == 1 and stems[0] in capital_countries():
+            named.setdefault(capital, c.name().lower())
+    return named
+
+
 # a lowercase particle within a person's name: "Shahab al-Muhajir", "Osama bin Laden", "Charles de Gaulle"
 _JOINED_PARTICLE = r"(?:al|el|ad|ar|as)-"
 _PARTICLE_NEXT = re.compile(rf"\s+(?:{_JOINED_PARTICLE}[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")

@@ -43,7 +43,7 @@ from qa.framing import unframed
 from qa.index_format import load_index
 from qa.lead import RELATIVE_KEEP, Asked, doer, names_one, same_holder
 from qa.lexical import LexicalIndex, tokenize
-from qa.names import name_words, unknown_names, unmentioned_names
+from qa.names import name_words, placed_countries, placed_names, unknown_names, unmentioned_names
 from qa.periods import asked_from, asked_year, implied_year, named_date, sentence_years
 from qa.quoting import POINTS_BACK
 from qa.retrieve import retrieve, sentence_ranking
@@ -819,6 +819,32 @@ def test_a_question_placed_in_a_year_is_led_by_a_sentence_of_that_year(built):
     result = answer("Which countries attended the Moscow dialogue in 2023?", index_dir=index)
     assert result.citations[0].quote.startswith("Earlier this week, the Kremlin hosted a multilateral dialogue")
     check_citations(result, index)
+
+
+@pytest.mark.parametrize(("text", "countries"), [
+    ("Which attacks did IS Khorasan carry out in Russia?", ["russia"]),
+    ("the Crocus City shopping center in Moscow", ["russia"]),  # a capital is in its country
+    ("the largest store in the UK", ["united kingdom"]),  # a usual spelling is the country
+    ("several attacks inside Iran, targeting Shiite shrines", ["iran"]),
+    ("the Syria and Afghan proxy wars in the Afghan conflict", []),  # a nationality places nothing
+    ("sanctions on Russia", []),  # no place
+    ("at Soleimani's grave in Kerman", []),  # no country
+])
+def test_the_countries_a_text_places_what_it_tells_of_in(text, countries):
+    assert placed_countries(text) == countries
+
+
+def test_a_question_placed_in_a_country_is_led_by_a_sentence_placed_there(built):
+    """Attacks "inside Iran" and "on the Tajik border" matched best; the attack "in Moscow" answers. A
+    question placing something in two places is left to the ranker."""
+    _, index = built
+    russia = answer("Which attacks did IS Khorasan carry out in Russia?", index_dir=index)
+    assert "Crocus City shopping center in Moscow" in russia.citations[0].quote
+    check_citations(russia, index)
+    iran = answer("Which attacks did IS Khorasan carry out in Iran?", index_dir=index)
+    assert "attacks inside Iran" in iran.citations[0].quote
+    assert placed_names("What did the attacks in Moscow and at Soleimani's grave draw attention to?") == [
+        "Moscow", "Soleimani's"]
 
 
 @pytest.mark.parametrize(("question", "subject"), [
