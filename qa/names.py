@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from countryinfo import all_countries
 from lemminflect import getAllLemmas
+from rapidfuzz.distance import OSA
 
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
@@ -234,12 +235,20 @@ def unknown_words(index: IndexData, question: str) -> list[str]:
 
 
 def _known_name(index: IndexData, asked: _Asked) -> bool:
-    """Whether the corpus mentions the name: all its words, the country a capital stands for, or, past
-    ordinary words it lacks ("Hall"), a run of two or more of them as the sources write it ("Crocus City
-    Hall" is their "Crocus City ...")."""
+    """Whether the corpus mentions the name: all its words (read as indexed words spelt a little differently,
+    only as a name the sources write), the country a capital stands for, the surname after a title, the
+    name written one letter off, or, past ordinary words it lacks ("Hall"), a run of two or more of them
+    as the sources write it ("Crocus City Hall" is their "Crocus City ...")."""
     name = asked.words
     missing = [w for w in name if not _known(index, w)]
-    if not missing or any(all(t in index.sentence_lexical.idf for t in way) for way in asked.ways[1:]):
+    if any(all(t in index.sentence_lexical.idf for t in way) for way in asked.ways[1:]):
+        return True
+    if not missing:
+        return (asked.ways[0] == tokenize(" ".join(name)) or _said_together(index, asked.ways[0])
+                or _written_alike(index, name))
+    if name[-1] not in missing and _titled(index, name[-1]):  # "Abdul Ghani Baradar" is their "Mullah Baradar"
+        return True
+    if len(name) > 1 and _written_alike(index, name):  # "Vladimir Putin" is their "Vladmir Putin"
         return True
     known = [w for w in name if w not in missing]
     if len(known) < 2 or not all(getAllLemmas(w.lower()) for w in missing):
@@ -249,6 +258,49 @@ def _known_name(index: IndexData, asked: _Asked) -> bool:
 
 
 PHRASE_CANDIDATES = 50  # sentences richest in a phrase's words, among which it is looked for
+# titles news puts before a surname alone ("Mullah Baradar", "President Putin"); not "Amir", also a given name
+_TITLE = re.compile(r"\b(?i:mullah|mawlawi|mawlavi|maulvi|maulana|sheikh|shaykh|haji|hajji|imam|ayatollah|mr|mrs|ms|"
+                    r"dr|prof|professor|president|minister|general|gen|commander|ambassador|senator|governor|king|"
+                    r"queen|prince|princess|sir|lord|lady|judge|justice|chancellor|sultan|marshal|admiral|colonel|"
+                    r"captain|pope|saint|st|father|reverend|rev|rabbi|bishop|cardinal)\.?\s+$")
+
+
+def _said_together(index: IndexData, stems: list[str]) -> bool:
+    """Whether some sentence has `stems` in a row: a name read as indexed words spelt a little differently
+    must be one the sources write ("Zabiullah Mujahed" is their "Zabihullah Mujahid"; "Imran Khan" is no
+    "Iran" beside a "Khan")."""
+    n = len(stems)
+    for s in index.sentence_lexical.top(" ".join(stems), PHRASE_CANDIDATES):
+        tokens = tokenize(index.sentence_text(int(s)))
+        if any(tokens[i:i + n] == stems for i in range(len(tokens) - n + 1)):
+            return True
+    return False
+
+
+def _written_alike(index: IndexData, name: list[str]) -> bool:
+    """Whether some sentence writes the words of `name` in a row, each as asked or one letter off ("Vladmir
+    Putin", "Ashraf Ghani"): a source's spelling of a name may differ from the question's, and a name
+    the dictionary knows ("Vladimir") is never read as a misspelling."""
+    asked = [w.lower() for w in name]
+    n = len(asked)
+    for s in index.sentence_lexical.top(" ".join(name), PHRASE_CANDIDATES):
+        words = [_PARTICLE_OPENING.sub("", w).lower() for w in LETTER_WORD.findall(index.sentence_text(int(s)))]
+        for i in range(len(words) - n + 1):
+            if all(a == w or min(len(a), len(w)) > 3 and OSA.distance(a, w, score_cutoff=1) <= 1
+                   for a, w in zip(asked, words[i:i + n])):
+                return True
+    return False
+
+
+def _titled(index: IndexData, surname: str) -> bool:
+    """Whether some sentence writes `surname` after a title alone ("Mullah Baradar"): then a question naming the
+    same person in full ("Abdul Ghani Baradar") asks about someone the sources mention, not about a
+    namesake ("Imran Khan" is not their "Amir Khan Muttaqi")."""
+    for s in index.sentence_lexical.top(surname, PHRASE_CANDIDATES):
+        text = index.sentence_text(int(s))
+        if any(_TITLE.search(text, 0, m.start()) for m in re.finditer(rf"\b{re.escape(surname)}\b", text)):
+            return True
+    return False
 
 
 def _written(index: IndexData, phrase: str) -> bool:

@@ -399,6 +399,20 @@ def test_a_name_the_nearest_passage_and_its_document_leave_out_rules_out_an_answ
         "Kyrgyzstan", "Pakistan"]
 
 
+def test_a_name_is_known_as_the_sources_write_it_and_a_namesake_is_not(built):
+    """The sources write "President Vladmir Putin" and "Mullah Baradar"; "Imran" is read as the indexed "Iran"
+    one letter away, and no source writes "Iran Khan" (their "Khan" is Amir Khan Muttaqi's)."""
+    _, index = built
+    data = load_index(index, Settings().model_name)
+    assert unknown_names(data, "What did Vladimir Putin say?") == []  # one letter off, a dictionary word
+    assert unknown_names(data, "Who is Abdul Ghani Baradar?") == []  # the surname after a title
+    assert unknown_names(data, "Who is Imran Khan?") == ["Imran Khan"]
+    assert unknown_names(data, "Who is Abdul Kabulov?") == ["Abdul Kabulov"]  # "Zamir Kabulov": a given name
+    result = answer("Who is Abdul Ghani Baradar?", index_dir=index)
+    assert result.grounded and "Mullah Baradar" in result.citations[0].quote
+    check_citations(result, index)
+
+
 def test_misspellings_acronyms_title_case_and_names_extended_by_an_ordinary_word_are_not_unknown(built):
     _, index = built
     data = load_index(index, Settings().model_name)
