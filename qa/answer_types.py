@@ -361,15 +361,19 @@ def reports_speech_of(text: str, speaker: str) -> bool:
     """Whether `text` reports what `speaker` said: a word of saying ("said", "warned", a quotation mark) with
     the speaker a few words before or after it in its sentence, or a pronoun before it that can only be
     theirs (no one spoke earlier in the text: "Peskov said ... He added ..." is no word of the Taliban's).
-    A quotation mark after a word of saying in its sentence quotes whoever that is."""
+    A speaker asked for by a post is named by every word of it: "Pakistani Foreign Minister Shah Mehmood
+    Qureshi saying" is no word of China's foreign minister, nor "visits to ... China, as opportunities to
+    ..., insist on ...". A quotation mark after a word of saying in its sentence quotes whoever that is."""
     stems = [(t, _capitalised(w)) for w in speaker.split() for t in tokenize(w) if len(t) > 2]
     if not stems:
         return True
+    every = bool(re.search(rf"\b{_ROLES}\b", speaker, re.I))  # "China's foreign minister": all of it
 
     def names_speaker(words: list[str]) -> bool:
         # a name is matched by a name: "the United States" are not "said states and actors"
-        return any(spelt_alike(s, t) and (_capitalised(w) or not name)
-                   for s, name in stems for w in words for t in tokenize(w))
+        found = [any(spelt_alike(s, t) and (_capitalised(w) or not name) for w in words for t in tokenize(w))
+                 for s, name in stems]
+        return all(found) if every else any(found)
 
     spoken = False  # whether someone spoke earlier in the text
     for cue in _SPEECH.finditer(text):

@@ -273,6 +273,11 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("What did the Kremlin spokesman say?", "Kremlin spokesman Dmitry Peskov said Russia talks to them.", ""),
     ("What did Peskov say?", "“We talk to them,” said Peskov.", ""),
     ("What did Iran's foreign minister say?", "It shows in the remarks by the Iranian foreign minister.", ""),
+    # a speaker asked for by a post is named by every word of it
+    ("What did China's foreign minister say?", "Pakistani Foreign Minister Shah Mehmood Qureshi saying: “We help.”",
+     "report nothing China's foreign minister said"),
+    ("What did China's foreign minister say?", "Visits to Iran and China let them insist on the withdrawal.",
+     "report nothing China's foreign minister said"),
     ("What did Peskov say?", "He added that Russia talks to them.", ""),
     ("What did the Taliban say about Samarkand?", "In Samarkand, several nations expressed concern.",
      "report nothing the Taliban said"),
