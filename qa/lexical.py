@@ -258,8 +258,8 @@ class LexicalIndex:
         # a real word the corpus lacks is no typo ("react"; "culled", a form the word list lacks, is no "called")
         if len(word) < TYPO_MIN_CHARS or _in_dictionary(word) or getAllLemmas(word):
             return stem
-        edits = 1 if len(word) < TYPO_LONG_CHARS else 2
-        for folded, alike in spellings.items():
+        for folded, alike in spellings.items():  # edits by the length of what is matched: "delist" of
+            edits = 1 if len(folded) < TYPO_LONG_CHARS else 2  # "delisted" is no "delic" (of "delicate")
             match = process.extractOne(folded, alike.keys(), scorer=OSA.distance, score_cutoff=edits)
             if match:
                 return alike[match[0]]

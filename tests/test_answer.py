@@ -504,6 +504,28 @@ def test_a_misspelling_is_matched_as_written_and_as_stemmed():
     assert lexical.query_tokens("Ghengis Mujahed") == ["genghi", "mujahid"]
 
 
+def test_requests_and_keywords_are_answered_like_questions(built):
+    """"Tell me everything about X" and a query of keywords ("russia taliban delisting") are answered as
+    "Tell me about X" and "Why did Russia delist the Taliban?" are."""
+    _, index = built
+    tell = answer("Tell me everything about Tajikistan", index_dir=index)
+    assert tell.grounded and "Tajikistan" in tell.citations[0].quote
+    keywords = answer("russia taliban delisting", index_dir=index)
+    assert keywords.grounded and any("remove the Taliban from Russia’s list" in c.quote for c in keywords.citations)
+    embedded = answer("Tell me why Russia delisted the Taliban", index_dir=index)
+    assert embedded.grounded and "needs to resolve urgent issues" in embedded.citations[0].quote
+    check_citations(keywords, index)
+
+
+def test_a_stem_is_allowed_the_edits_of_its_own_length():
+    """"delisted" (8 letters) may be two edits from an indexed word, but its stem "delist" (6) only one: it was
+    read as "delic" of "delicate", and "Why Russia delisted the Taliban" was led by "a delicate balancing
+    game"."""
+    lexical = LexicalIndex.build([tokenize("In the midst of a delicate balancing game.")])
+    assert lexical.query_tokens("delisted delisting") == ["delist", "delist"]
+    assert lexical.query_tokens("delicte") == ["delic"]  # a misspelling is still read as what it misspells
+
+
 def test_british_spellings_match_american_ones():
     """A question in British spelling finds a text in American spelling, and the other way round; words
     that only look British ("hour", "resources", "science", "dialogue") keep their spelling."""
@@ -1007,6 +1029,10 @@ def test_markup_pasted_with_a_question_is_no_part_of_it(built):
     ("Which of the sources mentions Sirajuddin Haqqani?", "Sirajuddin Haqqani?"),
     ("What caused the water dispute, according to the articles?", "What caused the water dispute?"),
     ("Tell me about Jamaat Ansarullah", "Jamaat Ansarullah"),
+    ("Tell me everything about Tajikistan", "Tajikistan"),  # "me" and "everything" would match nothing
+    ("What do you know about ISKP?", "ISKP?"),
+    ("I'd like to learn more about the Helmand dispute", "the Helmand dispute"),
+    ("Tell me why Russia delisted the Taliban", "why Russia delisted the Taliban"),  # the question it embeds
     # no framing: someone in the sources speaks, or "articles" are a treaty's; nothing left to ask
     ("What did the UN report say about ISKP?", "What did the UN report say about ISKP?"),
     ("Which articles state that states may act?", "Which articles state that states may act?"),
