@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import islice
 
@@ -74,9 +75,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
                                    and not _words_reported(index, who, evidence)):
         return _abstain(index, question, evidence, _not_in_sources(index, question, unknown or [], asked.since))
     evidence = order(index, evidence, asked)
-    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, FRAME),
-                     stems(asked.referents or asked.turned_to or asked.defined), FURTHER_SHARE * threshold,
-                     authors=not asked.defined)
+    chosen = _choose(index, evidence, max_citations, Overlap(index, asked.words, FRAME), _names_asked(index, asked),
+                     FURTHER_SHARE * threshold, authors=not asked.defined)
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     lead = citations[0].quote
@@ -184,8 +184,19 @@ def _either(names: list[str]) -> str:
     return " or ".join(f"“{escape_markdown(name)}”" for name in names)
 
 
+def _names_asked(index: IndexData, asked: Asked) -> Callable[[list[str]], bool]:
+    """A test of whether a further quote's stems name whom the question is about: for a follow-up, one of
+    its referents ("him"); for "Who is X?", every word of X the sources have ("Who is Abdul Ghani Baradar?"
+    is not answered by "the Ghani regime")."""
+    if asked.defined:
+        known = [{s} for s in stems(asked.defined) if s in index.sentence_lexical.idf]
+        return lambda tokens: all(names_one(tokens, stem) for stem in known)
+    referents = stems(asked.referents or asked.turned_to or asked.defined)
+    return lambda tokens: names_one(tokens, referents)
+
+
 def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Overlap,
-            referents: set[str], floor: float, authors: bool) -> list[Evidence]:
+            names: Callable[[list[str]], bool], floor: float, authors: bool) -> list[Evidence]:
     """Up to `limit` quotes from the sentences scoring at least RELATIVE_KEEP of the best. A sentence next
     to a better chosen one in its paragraph widens that quote instead of taking a citation of its own. The
     lead quote takes in the first such neighbour even past the limit: the sentence that completes the best
@@ -210,9 +221,9 @@ def _choose(index: IndexData, evidence: list[Evidence], limit: int, overlap: Ove
                 near.merged.add(e.sentence)
             elif e.score >= floor:
                 tokens = read_with_before(index, e.sentence, authors)
-                if holds_question_words(tokens, overlap) and names_one(tokens, referents):
+                if holds_question_words(tokens, overlap) and names(tokens):
                     alone = read_alone(index, e.sentence, authors)
-                    if not (holds_question_words(alone, overlap) and names_one(alone, referents)):
+                    if not (holds_question_words(alone, overlap) and names(alone)):
                         e.merged.add(e.sentence - 1)  # chosen for what the sentence before says: quoted with it
                     chosen.append(e)
     return chosen

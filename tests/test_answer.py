@@ -1278,6 +1278,9 @@ def test_who_is_someone_cites_only_sentences_that_name_them(built):
     result = answer("Who is Ismail Al-Khatib?", index_dir=index)
     assert result.grounded and "Ismail Al-Khatib, confirmed" in result.citations[0].quote
     assert all("Khatib" in c.quote for c in result.citations)
+    # every word of the name the sources have: "the Ghani regime" (Ashraf Ghani's) is not Abdul Ghani Baradar's
+    result = answer("Who is Abdul Ghani Baradar?", index_dir=index)
+    assert result.grounded and all("Baradar" in c.quote for c in result.citations)
 
 
 def test_a_follow_up_turned_to_someone_else_cites_only_sentences_that_name_them(built):
