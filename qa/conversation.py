@@ -249,6 +249,18 @@ def _topic(history: list[dict], pointing: bool = False) -> list[str]:
         leans_back = (_ANAPHORA.search(q) or not tokenize(q)) if pointing else is_follow_up(q)
         if not leans_back:
             break
+    return _restated(topic)
+
+
+def _restated(topic: list[str]) -> list[str]:
+    """`topic` (newest first) with an "And X?" and the question it turned read as one: "Why?" after "What
+    does Iran want from the Taliban?" and "And Pakistan?" asks why of "What does Pakistan want from the
+    Taliban?", not of Iran too."""
+    for i, (later, earlier) in enumerate(zip(topic, topic[1:])):
+        if _CONTINUATION.match(later):
+            turned = _turned(later, earlier)
+            if turned:
+                return [*topic[:i], turned]
     return topic
 
 

@@ -1115,6 +1115,18 @@ def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     check_citations(a2, index)
 
 
+def test_a_follow_up_after_and_x_asks_of_x_alone():
+    """"Why?" after "What does Iran want from the Taliban?" and "And Pakistan?" asks why of Pakistan: the two
+    earlier questions are read as the one restated, not as both subjects."""
+    history = [{"role": "user", "content": "What does Iran want from the Taliban?"},
+               {"role": "assistant", "content": "“...” [1]"},
+               {"role": "user", "content": "And Pakistan?"},
+               {"role": "assistant", "content": "“...” [1]"}]
+    reading = resolve("Why?", history)
+    assert reading.query == "Why? What does Pakistan want from the Taliban?"
+    assert "Iran" not in reading.words
+
+
 def test_and_what_about_asks_the_last_question_of_its_own_subject():
     history = [{"role": "user", "content": "What does China want from the Taliban?"},
                {"role": "assistant", "content": "“...” [1]"}]
