@@ -28,7 +28,7 @@ from qa.answer_types import (
 from qa.conversation import REACTING, brought
 from qa.evidence import Evidence, Overlap, author_tokens, sentence_tokens
 from qa.index_format import IndexData
-from qa.lexical import LETTER_WORD, tokenize
+from qa.lexical import LETTER_WORD, is_stop_word, tokenize
 from qa.names import (
     POSSESSIVE,
     asked_posts,
@@ -425,8 +425,9 @@ def doer(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evide
 def _roles(index: IndexData, question: str) -> Callable[[str], bool] | None:
     """A test of whether a sentence casts the question's doer and the names after its verb the other way
     round: a word of the verb, with no doer named before it, done with or to the doer ("engagement with
-    Russia") or done by one of the others ("Afghanistan wants", "the Taliban's engagement"); None if the
-    question does not ask what someone named does to or with others named."""
+    Russia") or done by one of the others or anyone else named ("the Taliban's engagement"; "Afghanistan
+    wants" is no answer to what Iran wants from the Taliban); None if the question does not ask what
+    someone named does to or with others named."""
     found = _ACTOR.search(question)
     does = _DOES.match(question, found.end()) if found else None
     verb = tokenize(does["verb"]) if does else []
@@ -445,10 +446,16 @@ def _roles(index: IndexData, question: str) -> Callable[[str], bool] | None:
             after = words[i + 1:i + 1 + ROLE_WINDOW]
             towards = next((j for j, w in enumerate(after) if w.lower() in _TOWARDS), None)
             done_to = towards is not None and doer_named(tokenize(" ".join(after[towards + 1:])))
-            if done_to or other_named(tokenize(" ".join(_subject(words[:i])))):
+            subject = _subject(words[:i])
+            if done_to or other_named(tokenize(" ".join(subject))) or _someone(subject):
                 return True
         return False
     return reversed_roles
+
+
+def _someone(words: list[str]) -> bool:
+    """Whether `words` name someone: a capitalised word that is no stop word ("Afghanistan", not "This")."""
+    return any(w[:1].isupper() and not is_stop_word(w) for w in words)
 
 
 def _subject(words: list[str]) -> list[str]:

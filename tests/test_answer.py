@@ -1704,6 +1704,8 @@ def test_a_sentence_casting_the_doer_the_other_way_round_does_not_lead(tmp_path)
     assert lead("Why does the Taliban engage with Russia?", 0, 1) == text[0]  # cast as asked
     assert lead("Why does Russia engage?", 0, 1) == text[0]  # no one it is done with
     assert lead("What does Iran want to build in Afghanistan?", 3, 2) == text[3]
+    # someone else named as the doer: Afghanistan's wants are not the Taliban's, but not Iran's either
+    assert lead("What does Iran want from the Taliban?", 2, 3) == text[3]
 
 
 def test_a_further_citation_must_hold_some_of_the_question_words_and_score_most_of_the_threshold(tmp_path):
