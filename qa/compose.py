@@ -191,7 +191,7 @@ def _names_asked(index: IndexData, asked: Asked) -> Callable[[list[str]], bool]:
     if asked.defined:
         known = [{s} for s in stems(asked.defined) if s in index.sentence_lexical.idf]
         return lambda tokens: all(names_one(tokens, stem) for stem in known)
-    referents = stems(asked.referents or asked.turned_to or asked.defined)
+    referents = stems(asked.referents or asked.turned_to)
     return lambda tokens: names_one(tokens, referents)
 
 
