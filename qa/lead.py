@@ -128,7 +128,8 @@ def in_place(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evi
     def placed_there(e: Evidence) -> bool:
         return not asked_in.isdisjoint(placed_countries(index.sentence_text(e.sentence)))
 
-    if not placed_countries(index.sentence_text(ranked[0].sentence)) or placed_there(ranked[0]):
+    best_placed = placed_countries(index.sentence_text(ranked[0].sentence))
+    if not best_placed or not asked_in.isdisjoint(best_placed):
         return ranked
     overlap = Overlap(index, asked.words)
     return lead_with(ranked, lambda e: placed_there(e) and holds_question_words(read_with_before(index, e.sentence),

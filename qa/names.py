@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -122,14 +123,15 @@ def same_place(stem: str) -> set[str] | None:
 
 
 @lru_cache(maxsize=1)
-def _country_names() -> frozenset[str]:
-    return frozenset(n.lower() for c in all_countries()
-                     for n in [c.name(), *(c.info().get("altSpellings") or [])] if n.isascii())
+def _country_by_name() -> dict[str, str]:
+    """A country's name or usual spelling in lower case ("uk", "russian federation") -> its name."""
+    return {n.lower(): c.name() for c in all_countries()
+            for n in [c.name(), *(c.info().get("altSpellings") or [])] if n.isascii()}
 
 
 def is_country(name: str) -> bool:
     """Whether `name` is a country's name or a usual spelling of it ("Iran", "US", "Russian Federation")."""
-    return name.lower() in _country_names()
+    return name.lower() in _country_by_name()
 
 
 @lru_cache(maxsize=1)
@@ -161,21 +163,14 @@ def placed_countries(text: str) -> list[str]:
     """The countries `text` places what it tells of in ("in Russia", "inside Iran"; "in Moscow" is in Russia,
     "in the UK" in the United Kingdom), by their names in lower case; not a nationality ("in the Afghan
     proxy wars")."""
-    return [country for m in _PLACED.finditer(text)
-            if m[1].lower() in _IN and (country := _countries().get(POSSESSIVE.sub("", m[2].strip())))]
+    return [country.lower() for m in _PLACED.finditer(text) if m[1].lower() in _IN and (country := _country_of(m[2]))]
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """A country's name, usual spelling ("UK", "Russian Federation") or one-word capital -> its name in lower case."""
-    named = {}
-    for c in all_countries():
-        for name in [c.name(), *(c.info().get("altSpellings") or [])]:
-            named.setdefault(name, c.name().lower())
-        capital = str(c.capital())
-        if len(stems := tokenize(capital)) == 1 and stems[0] in capital_countries():
-            named.setdefault(capital, c.name().lower())
-    return named
+def _country_of(name: str) -> str | None:
+    """The country `name` names, or the one whose one-word capital it is ("Moscow": "Russia")."""
+    name = POSSESSIVE.sub("", name.strip())
+    stems = tokenize(name)
+    return _country_by_name().get(name.lower()) or (_country_named().get(stems[0]) if len(stems) == 1 else None)
 
 
 # a lowercase particle within a person's name: "Shahab al-Muhajir", "Osama bin Laden", "Charles de Gaulle"
@@ -270,8 +265,8 @@ def _said_together(index: IndexData, stems: list[str]) -> bool:
     must be one the sources write ("Zabiullah Mujahed" is their "Zabihullah Mujahid"; "Imran Khan" is no
     "Iran" beside a "Khan")."""
     n = len(stems)
-    for s in index.sentence_lexical.top(" ".join(stems), PHRASE_CANDIDATES):
-        tokens = tokenize(index.sentence_text(int(s)))
+    for text in _candidates(index, " ".join(stems)):
+        tokens = tokenize(text)
         if any(tokens[i:i + n] == stems for i in range(len(tokens) - n + 1)):
             return True
     return False
@@ -283,8 +278,8 @@ def _written_alike(index: IndexData, name: list[str]) -> bool:
     the dictionary knows ("Vladimir") is never read as a misspelling."""
     asked = [w.lower() for w in name]
     n = len(asked)
-    for s in index.sentence_lexical.top(" ".join(name), PHRASE_CANDIDATES):
-        words = [_PARTICLE_OPENING.sub("", w).lower() for w in LETTER_WORD.findall(index.sentence_text(int(s)))]
+    for text in _candidates(index, " ".join(name)):
+        words = [_PARTICLE_OPENING.sub("", w).lower() for w in LETTER_WORD.findall(text)]
         for i in range(len(words) - n + 1):
             if all(a == w or min(len(a), len(w)) > 3 and OSA.distance(a, w, score_cutoff=1) <= 1
                    for a, w in zip(asked, words[i:i + n])):
@@ -296,17 +291,21 @@ def _titled(index: IndexData, surname: str) -> bool:
     """Whether some sentence writes `surname` after a title alone ("Mullah Baradar"): then a question naming the
     same person in full ("Abdul Ghani Baradar") asks about someone the sources mention, not about a
     namesake ("Imran Khan" is not their "Amir Khan Muttaqi")."""
-    for s in index.sentence_lexical.top(surname, PHRASE_CANDIDATES):
-        text = index.sentence_text(int(s))
+    for text in _candidates(index, surname):
         if any(_TITLE.search(text, 0, m.start()) for m in re.finditer(rf"\b{re.escape(surname)}\b", text)):
             return True
     return False
 
 
+def _candidates(index: IndexData, words: str) -> Iterator[str]:
+    """The sentences BM25 ranks first for `words`, among which a phrase of them is looked for (one that has
+    them all scores for each), not by scanning every text: a scan grows with the corpus."""
+    return (index.sentence_text(int(s)) for s in index.sentence_lexical.top(words, PHRASE_CANDIDATES))
+
+
 def _written(index: IndexData, phrase: str) -> bool:
-    """Whether some sentence has `phrase` as written, looked for among the sentences BM25 ranks first for its
-    words (one that has them all scores for each), not by scanning every text: a scan grows with the corpus."""
-    return any(phrase in index.sentence_text(int(s)) for s in index.sentence_lexical.top(phrase, PHRASE_CANDIDATES))
+    """Whether some sentence has `phrase` as written."""
+    return any(phrase in text for text in _candidates(index, phrase))
 
 
 def unmentioned_names(index: IndexData, question: str, sentence: int, passage: str, implied: bool = True) -> list[str]:
