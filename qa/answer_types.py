@@ -232,6 +232,8 @@ _ROLES = (r"(?:leaders?|(?:prime )?ministers?|presidents?|spokes(?:man|men|woman
           r"negotiators?|delegates?|advis[eo]rs?|authors?|writers?|inventors?|architects?|composers?|painters?|"
           r"players?|coach(?:es)?|captains?|ceos?|owners?|successors?|predecessors?|deput(?:y|ies)|emirs?|"
           r"clerics?|militants?|fighters?|members?|people|persons?|m[ae]n|wom[ae]n)")
+# people a group's name may answer for ("Which militants ...?": "Islamic State militants")
+_MANY = re.compile(r"militants|fighters|members|people|persons|men|women", re.I)
 _BODIES = (r"(?:compan(?:y|ies)|firms?|corporations?|dams?|rivers?|lakes?|organi[sz]ations?|groups?|part(?:y|ies)|"
            r"newspapers?|agenc(?:y|ies)|outlets?|channels?|universit(?:y|ies)|teams?|clubs?|airlines?|banks?|"
            r"treat(?:y|ies)|operations?|movements?|militias?|networks?|factions?|alliances?|ships?|brands?|"
@@ -344,7 +346,8 @@ def _gives_name_asked(text: str, question: str) -> bool:
     """Whether `text` gives the name the question asks for (`_NAME_ASKED`): a place's for a place; an
     organisation may be an acronym ("ISKP"), a person not; "Which diplomats ...?" may be answered by a
     nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?", "Which Taliban official ...?" or "Who
-    is the envoy?", whose holder is named in full ("the Taliban" or "Shiite" names no leader)."""
+    is the envoy?", whose holder is named in full ("the Taliban" or "Shiite" names no leader); a treaty, a body
+    or a river names no official ("Which Iranian official ...?"), though a group may name its fighters."""
     asked = _NAME_ASKED.search(question)
     if not asked:
         return True
@@ -354,7 +357,8 @@ def _gives_name_asked(text: str, question: str) -> bool:
         return names_new(text, question, places=False, acronyms=True)
     if asked["role"] is None:  # "Who is the leader of ...?"; "Who are the ...?" may be answered by a group's name
         return names_new(text, question, places=False, acronyms=False, full=bool(asked["one"] or asked["one_named"]))
-    return names_new(text, question, places=not name_words(asked["which"]), acronyms=False)
+    return names_new(text, question, places=not name_words(asked["which"]), acronyms=False,
+                     person=not _MANY.fullmatch(asked["role"]))
 
 
 def reports_speech_of(text: str, speaker: str) -> bool:

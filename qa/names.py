@@ -177,19 +177,23 @@ def _country_of(name: str) -> str | None:
 _JOINED_PARTICLE = r"(?:al|el|ad|ar|as)-"
 _PARTICLE_NEXT = re.compile(rf"\s+(?:{_JOINED_PARTICLE}[A-Z]|(?:bin|ibn|van|von|de|da|di|du|der|del|la|le)\s+[A-Z])")
 _PARTICLE_OPENING = re.compile(rf"^{_JOINED_PARTICLE}(?=[A-Z])")  # "al-" of "al-Muhajir"
-# the last word of a body's or a place's name, not a person's: "Islamic Movement", "Islamic State", "Northern Alliance"
+# the last word of a body's, a place's or an agreement's name, not a person's: "Islamic Movement", "Islamic
+# State", "Northern Alliance", "Helmand River Water Treaty"
 _BODY_HEAD = re.compile(r"(?:movements?|states?|part(?:y|ies)|fronts?|alliances?|councils?|organi[sz]ations?|"
                         r"ministr(?:y|ies)|provinces?|arm(?:y|ies)|forces?|groups?|unions?|networks?|committees?|"
                         r"commissions?|agenc(?:y|ies)|services?|offices?|governments?|assembl(?:y|ies)|nations?|"
                         r"republics?|emirates?|compan(?:y|ies)|corporations?|banks?|universit(?:y|ies)|institutes?|"
                         r"cent(?:er|re)s?|foundations?|leagues?|associations?|federations?|brigades?|corps|"
-                        r"departments?|administrations?|courts?|parliaments?)", re.I)
+                        r"departments?|administrations?|courts?|parliaments?|treat(?:y|ies)|accords?|agreements?|conventions?|"
+                        r"conferences?|summits?|rivers?|lakes?|dams?|mountains?)", re.I)
 
 
-def names_new(text: str, question: str, *, places: bool, acronyms: bool, full: bool = False) -> bool:
+def names_new(text: str, question: str, *, places: bool, acronyms: bool, person: bool = False,
+              full: bool = False) -> bool:
     """Whether `text` has a name the question lacks: not a lone capitalised word opening a sentence, nor,
     unless they count, a country or people only ("Iran", "Saudi"; not "Voice of America") or an acronym
-    ("ISKP"); if `full`, a person's of two words or more, as news names whoever holds a post ("Zamir
+    ("ISKP"); if `person`, not a body's, place's or agreement's ("the Helmand River Water Treaty" names no
+    official); if `full`, a person's of two words or more, as news names whoever holds a post ("Zamir
     Kabulov", "President Vladmir Putin"; not "the Taliban", "Shiite" or "the Islamic Movement")."""
     asked = set(tokenize(question))
     for run in name_runs(text):
@@ -202,7 +206,7 @@ def names_new(text: str, question: str, *, places: bool, acronyms: bool, full: b
         lone = len(run) == 1 and not (full and _PARTICLE_NEXT.match(text, run[0].end()))  # "Shahab al-Muhajir"
         if lone and (full or (not acronyms if acronym else _opens_sentence(text, run[0]))):
             continue
-        if full and _BODY_HEAD.fullmatch(POSSESSIVE.sub("", run[-1][0])):
+        if (person or full) and _BODY_HEAD.fullmatch(POSSESSIVE.sub("", run[-1][0])):
             continue
         return True
     return False

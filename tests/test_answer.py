@@ -263,6 +263,9 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("Which officials met the delegation?", "ISKP attacked the delegation.", "give no name"),  # an acronym: a group
     ("Which Taliban official met them?", "Officials in Tehran met them.", "give no name"),  # already a nationality
     ("Which group attacked the delegation?", "ISKP attacked the delegation.", ""),
+    ("Which Iranian official negotiated it?", "Iran signed the Helmand River Water Treaty.", "give no name"),
+    ("Which Iranian official negotiated it?", "Iran's envoy Hassan Kazemi Qomi negotiated it.", ""),
+    ("Which militants attacked the hall?", "Islamic State militants attacked the hall.", ""),  # a group's fighters
     ("Which Chinese company owned the hotel?", "A hotel owned by Chinese executives was attacked.", "give no name"),
     ("Which news outlet reported it?", "Voice of America reported it.", ""),
     ("Which organisation's monitors reported it?", "A report by a United Nations team showed it.", ""),  # no country
