@@ -88,6 +88,20 @@ def lead_with(ranked: list[Evidence], fits, keep: float = LEAD_KEEP) -> list[Evi
     return ranked
 
 
+def own_word(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
+    """Lead with a sentence holding MIN_OVERLAP of the question's words itself, scoring LEAD_KEEP of the best
+    one, when the best holds none: "ISKP?" is not answered by the sentence beside one naming ISKP. Not for a
+    follow-up, whose own few words ("Why does that matter?") an answer about its topic need not hold."""
+    overlap = Overlap(index, asked.words)
+
+    def held(e: Evidence) -> float:
+        return overlap.words(sentence_tokens(index.sentence_text(e.sentence)))
+
+    if asked.last_lead or not overlap.stems or held(ranked[0]) > 0:
+        return ranked
+    return lead_with(ranked, lambda e: held(e) >= MIN_OVERLAP)
+
+
 def same_holder(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[Evidence]:
     """Lead with a sentence that gives the question's role to the holder asked about, when the best one
     gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
@@ -528,5 +542,5 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
-    same_holder, in_year, in_place, actor, doer, newest_source, news, own_words, advice, speaker, sum_of_money,
-    turned_to)
+    own_word, same_holder, in_year, in_place, actor, doer, newest_source, news, own_words, advice, speaker,
+    sum_of_money, turned_to)

@@ -329,6 +329,16 @@ def test_a_question_asking_only_what_someone_said_is_answered_by_their_words(bui
     assert not answer("What did Sputnik say?", index_dir=index).grounded  # told, not telling
 
 
+def test_a_bare_name_asked_is_led_by_a_sentence_naming_it(built):
+    """"ISKP?" scores the sentences of the article on ISKP alike (its title names it); the one beside a
+    sentence naming ISKP ("Earlier this week, the Kremlin hosted ...") must not lead."""
+    _, index = built
+    result = answer("ISKP?", index_dir=index)
+    assert result.grounded
+    assert re.search(r"ISKP|IS-K|Islamic State-Khorasan", result.citations[0].quote)
+    check_citations(result, index)
+
+
 def test_a_question_whose_nearest_passage_lacks_what_it_asks_for_is_refused(built):
     """The corpus tells of the attack on the Chinese-frequented hotel, and of envoys, but not what China said
     of the attack or who the envoy is: the nearest passages are offered, not quoted as the answer."""
