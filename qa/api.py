@@ -31,7 +31,7 @@ from qa.framing import unframed
 from qa.index_format import IndexData, build_id, load_index
 from qa.lead import Asked, naming
 from qa.lexical import LETTER_WORD, tokenize
-from qa.names import unknown_names, with_countries
+from qa.names import name_words, unknown_names, with_countries
 from qa.periods import asked_from, chunk_could_tell, could_tell, newest_date, without_start
 from qa.retrieve import Candidate, retrieve, retrieve_within
 from qa.scoped import Scoped, asked_within, named_sources
@@ -296,15 +296,16 @@ def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> boo
     """Whether a question whose pronoun may point back ("What did he say about the Taliban?") or to its
     own words ("How has the Taliban used its visits to Iran?", asked after another topic) is better read
     with the conversation's topic: when that leads with stronger evidence, or is not flagged as weaker
-    where alone it is. One naming its subject ("Did Pakistan attend?") is, unless that leads with fewer
-    of its own words: the topic's names score high whatever it asks ("Has ISKP grown?" after a question on
-    the Helmand River)."""
+    where alone it is. One naming its subject ("Did Pakistan attend?") is when that leads with a quote naming
+    it ("Pakistan surprisingly declined the invitation"), or with no fewer of its own words: the topic's
+    names score high whatever it asks ("Has ISKP grown?" after a question on the Helmand River)."""
     if not (with_topic.grounded and alone.grounded):
         return with_topic.grounded
     if conversation.names_its_subject(question):
-        own = set(tokenize(question))
-        return (len(own.intersection(tokenize(with_topic.citations[0].quote)))
-                >= len(own.intersection(tokenize(alone.citations[0].quote))))
+        own, lead = set(tokenize(question)), set(tokenize(with_topic.citations[0].quote))
+        if set(tokenize(" ".join(name_words(question)))) <= lead:  # the topic's passage tells of whom it names
+            return True
+        return len(own & lead) >= len(own.intersection(tokenize(alone.citations[0].quote)))
     return (with_topic.citations[0].score > alone.citations[0].score
             or bool(alone.caution and not with_topic.caution))
 

@@ -394,7 +394,9 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
     """For a question on what someone named did or holds, lead with a sentence naming them (read with the one
     before it and its source's title: "The city has a proud history of theatre" in an article on Newcastle)
     and holding MIN_OVERLAP of the question's words, when the best does not: "What is Russia's stance?" is
-    not answered by Iran's caution at "the Taliban's anti-Shi'a stance"."""
+    not answered by Iran's caution at "the Taliban's anti-Shi'a stance". In a follow-up, one of the last lead
+    quote comes first ("Did Pakistan attend?" after the 2023 Kremlin dialogue: "Pakistan surprisingly
+    declined the invitation", not the 2018 conference's list of guests)."""
     found = _ACTOR.search(asked.question)
     who = name_words(found["actor"]) if found else []
     names = naming(index, who, asked.question)  # "the IMU" by "the Islamic Movement of Uzbekistan"
@@ -410,6 +412,10 @@ def actor(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evid
         tokens = read_with_before(index, e.sentence)
         return named(tokens, e) and holds_question_words(tokens, overlap)
 
+    if asked.last_lead:  # the passage the conversation is on tells first of them, if it does
+        told = lead_with(evidence, lambda e: fits(e) and index.sentence_text(e.sentence) in asked.last_lead)
+        if told is not evidence:
+            return told
     return lead_with(evidence, fits)
 
 

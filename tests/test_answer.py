@@ -1118,6 +1118,9 @@ def test_a_history_not_in_messages_format_or_with_an_over_long_question_raises_v
     ("What did IS Khorasan attack in Uzbekistan?", "And in Tajikistan?", "Tajik border"),
     # the name asked for is in the last lead: it leads again
     ("What did Pakistan's foreign minister say about the dialogue?", "What is his name?", "Shah Mehmood Qureshi"),
+    # whom it names is told of in the passage the conversation is on: not a 2018 list of guests
+    ("Which countries attended the Kremlin's security dialogue in 2023?", "Did Pakistan attend?",
+     "Pakistan surprisingly declined the invitation"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
