@@ -305,7 +305,7 @@ def unanswered(text: str, question: str) -> str:
     missing = missing_figure(text, question)
     if missing:
         return f"give no {missing}"
-    if _WHEN_DID.search(question) and not (_HAS_DATE.search(text) or _TIME.search(text)):
+    if _WHEN_DID.search(question) and not gives_date(text):
         return "give no date"
     if not _gives_name_asked(text, question):
         return "give no name"
@@ -318,6 +318,11 @@ def unanswered(text: str, question: str) -> str:
 def _capitalised(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return bool(letters) and letters[0].isupper()
+
+
+def gives_date(text: str) -> bool:
+    """Whether `text` gives a date or a time, as a "when" question asks ("in May 2023", "years ago")."""
+    return bool(_HAS_DATE.search(text) or _TIME.search(text))
 
 
 def asks_when(question: str) -> bool:

@@ -20,6 +20,7 @@ from qa.answer_types import (
     asked_speaker,
     asks_when,
     asks_yes_or_no,
+    gives_date,
     holds_answer_type,
     missing_figure,
     reports_speech_of,
@@ -370,6 +371,26 @@ def sum_of_money(index: IndexData, evidence: list[Evidence], asked: Asked) -> li
     return lead_with(evidence, lambda e: not missing_figure(index.sentence_text(e.sentence), asked.question))
 
 
+def dated(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
+    """For a question asking when, lead with a sentence giving a date and holding MIN_OVERLAP of its words
+    (read with the one before it), when the best gives none: "When did clashes happen?" after a question
+    on the water dispute is answered by "This led to clashes ... in May 2023", not by a list of clashes
+    that would be declined for giving no date. It must hold one of the question's words besides its names:
+    a date of the same parties' other dealings does not answer "When did Tajikistan recognize the
+    Taliban government?"."""
+    if not asks_when(asked.question) or gives_date(index.sentence_text(evidence[0].sentence)):
+        return evidence
+    overlap = Overlap(index, asked.words)
+    content = set(tokenize(asked.question)) - stems(name_words(asked.question))
+
+    def fits(e: Evidence) -> bool:
+        tokens = read_with_before(index, e.sentence)
+        return (gives_date(index.sentence_text(e.sentence)) and holds_question_words(tokens, overlap)
+                and not content.isdisjoint(tokens))
+
+    return lead_with(evidence, fits)
+
+
 def turned_to(index: IndexData, evidence: list[Evidence], asked: Asked) -> list[Evidence]:
     """For a follow-up turning the earlier question to someone else, lead with a sentence naming them, read
     with the one before it, when the best does not: "And China?" after "What did Russia announce on April
@@ -549,4 +570,4 @@ def sentence_before(index: IndexData, sentence: int) -> str:
 
 RULES: tuple[Callable[[IndexData, list[Evidence], Asked], list[Evidence]], ...] = (
     own_word, same_holder, in_year, in_place, actor, doer, newest_source, news, own_words, advice, speaker,
-    sum_of_money, turned_to)
+    sum_of_money, dated, turned_to)

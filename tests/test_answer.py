@@ -151,6 +151,7 @@ def test_answer_from_two_articles(built):
     "What is the capital of Australia?",
     "How does photosynthesis work?",
     "Who won the 2022 FIFA World Cup?",
+    "When did Tajikistan recognize the Taliban government?",  # a date of other dealings does not answer it
 ])
 def test_unanswerable_abstains_without_citations(built, question):
     _, index = built
@@ -1121,6 +1122,8 @@ def test_a_history_not_in_messages_format_or_with_an_over_long_question_raises_v
     # whom it names is told of in the passage the conversation is on: not a 2018 list of guests
     ("Which countries attended the Kremlin's security dialogue in 2023?", "Did Pakistan attend?",
      "Pakistan surprisingly declined the invitation"),
+    # "when": a sentence giving a date leads, not a list of clashes giving none
+    ("What are the water disputes between Afghanistan and Iran about?", "When did clashes happen?", "May 2023"),
 ])
 def test_follow_ups_use_the_conversation(built, first, follow_up, expected):
     _, index = built
