@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from difflib import SequenceMatcher
 from itertools import islice
 
 import numpy as np
@@ -40,6 +41,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _QUOTED = re.compile(r"“(.*?)” \[\d+\]", re.S)  # a quote as compose writes it into the answer
 _ESCAPED = re.compile(r"\\(.)")
 DUPLICATE_COSINE = 0.9
+DUPLICATE_SHARE = 0.9  # of the shorter sentence's words found in the longer one, in order
+DUPLICATE_MIN_WORDS = 8  # fewer are too few to tell a repeat from a sentence on the same thing
 # a further citation must score this share of the abstention threshold: half the best may still be a sentence
 # that only shares a word or two ("... were killed by the Taliban in Panjshir" for a bombing's death toll)
 FURTHER_SHARE = 0.8
@@ -247,10 +250,18 @@ def _passage_first(index: IndexData, evidence: list[Evidence]) -> list[Evidence]
 
 
 def repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
-    """Whether `e` says what a chosen sentence already says (the same text, or nearly the same vector)."""
+    """Whether `e` says what a chosen sentence already says: nearly the same vector, or the same words but
+    for a few (an article's summary repeated in its body with a list inserted)."""
     vec = index.sentence_vectors[e.sentence]
     return any(float(vec @ index.sentence_vectors[c.sentence]) > DUPLICATE_COSINE
-               or index.sentence_text(c.sentence) == index.sentence_text(e.sentence) for c in chosen)
+               or _same_words(index.sentence_text(c.sentence), index.sentence_text(e.sentence)) for c in chosen)
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Whether the shorter text's stems are nearly all in the longer one, in the same order."""
+    x, y = sorted((tokenize(a), tokenize(b)), key=len)
+    matched = sum(block.size for block in SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
+    return len(x) >= DUPLICATE_MIN_WORDS and matched >= DUPLICATE_SHARE * len(x)
 
 
 def cite(index: IndexData, n: int, e: Evidence, span: tuple[int, int] | None = None) -> Citation:

@@ -330,6 +330,16 @@ def test_a_question_asking_only_what_someone_said_is_answered_by_their_words(bui
     assert not answer("What did Sputnik say?", index_dir=index).grounded  # told, not telling
 
 
+def test_a_sentence_repeated_with_a_few_words_more_is_cited_once(built):
+    """The article on exporting instability says twice that the Taliban's relationship with external
+    insurgent groups reflects support for their ideology, the second time with the groups listed."""
+    _, index = built
+    result = answer("Why do the Taliban keep supporting external militant groups?", index_dir=index)
+    repeated = [c for c in result.citations if "relationship with external insurgent groups" in c.quote]
+    assert result.grounded and len(repeated) == 1
+    check_citations(result, index)
+
+
 def test_a_bare_name_asked_is_led_by_a_sentence_naming_it(built):
     """"ISKP?" scores the sentences of the article on ISKP alike (its title names it); the one beside a
     sentence naming ISKP ("Earlier this week, the Kremlin hosted ...") must not lead."""
