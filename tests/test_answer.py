@@ -184,6 +184,18 @@ def test_a_name_no_source_mentions_rules_out_an_answer(built):
     assert "No source mentions “Reykjavik”" in result.answer
 
 
+def test_a_follow_up_asking_when_someone_took_a_post_is_declined_when_no_source_tells(built):
+    """The sources call Muttaqi the Taliban's foreign minister but never say since when: "in January 2022"
+    dates a meeting he attended, not his appointment."""
+    _, index = built
+    first = "Who is Amir Khan Muttaqi?"
+    a1 = answer(first, index_dir=index)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": a1.answer}]
+    result = answer("When did he become foreign minister?", history, index_dir=index)
+    assert result.grounded is False and result.citations == []
+    assert "do not tell when that began" in result.answer
+
+
 def test_a_follow_up_pointing_at_what_no_source_mentions_is_declined_too(built):
     """"Who carried it out?" after a question about an attack in a place no source names asks about what
     no source mentions: declined, in a conversation and as a compound question's second part, while
@@ -255,6 +267,11 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
     ("When was the protest held?", "Protests took place during the Roman Empire.", ""),
     ("When did Umar arrive in Afghanistan?", "After all, the Taliban hosted Al-Qaeda while it talked.", "give no date"),
     ("When do treaties apply?", "Treaties apply as soon as they enter into force.", ""),  # a condition: a clause
+    # when a post began: a date of something else its holder did does not tell
+    ("When did he become foreign minister?", "In January 2022, Iran hosted the foreign minister Amir Khan Muttaqi.",
+     "do not tell when that began"),
+    ("When did he become foreign minister?", "Muttaqi became foreign minister in September 2021.", ""),
+    ("When was the Single European Act made?", "The Single European Act was signed in 1986.", ""),  # not a post
     # who holds a post: a name answers it; for "which", a nationality may
     ("Who is the Taliban's minister of water?", "The minister Abdul Latif Mansoor visited Iran.", ""),
     ("Who is the Taliban's minister of water?", "Despite efforts, Water security matters to Iran.", "give no name"),
