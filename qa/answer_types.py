@@ -222,13 +222,21 @@ SUM_OF_MONEY, FIGURE = "sum of money", "figure"  # what `missing_figure` finds m
 # Roman Empire"). Only a "when" on what happened: "When do treaties apply?" asks on what condition, which a
 # clause gives ("as soon as they enter into force").
 _WHEN_DID = re.compile(r"^\W*when\s+(?:did|was|were|has|have|had)\b", re.I)
-# "When did he become foreign minister?", "When was she appointed?": when a post or state began, which a
-# sentence giving the post as a title ("the Taliban's foreign minister Amir Khan Muttaqi") with the date of
-# something else does not tell
-_WHEN_BECAME = re.compile(r"^\W*when\s+(?:did\b.*\bbecome|(?:was|were)\b.*\b(?:appointed|elected|named|sworn))\b",
-                          re.I)
-_BECOMING = re.compile(r"\b(?:bec[oa]m\w*|appoint\w*|nominat\w*|named|elect\w*|sworn|took office|tak\w* office|"
-                       r"assum\w*|since|promot\w*|rose|succeed\w*|replac\w*|join\w*|took over|inaugurat\w*)\b", re.I)
+# "When did he become foreign minister?", "When did Iran stop supporting them?": when a post or state began or
+# ended, which a sentence giving the post as a title ("the Taliban's foreign minister Amir Khan Muttaqi") or
+# the state ("Before 2001, Iran supported ...") with the date of something else does not tell; a span of
+# time tells both ("The French and Indian War (1754–1763)", "from the 18th century through to the 20th")
+_SPAN = r"\b\d{3,4}\s*[–—-]\s*\d{2,4}\b|\bfrom\b[^.]{0,80}?\b(?:to|through|until|till)\b"
+_WHEN_CHANGED = (
+    (re.compile(r"^\W*when\s+(?:did\b.*\bbecome|(?:was|were)\b.*\b(?:appointed|elected|named|sworn))\b", re.I),
+     re.compile(rf"\b(?:bec[oa]m\w*|appoint\w*|nominat\w*|named|elect\w*|sworn|took office|tak\w* office|assum\w*|"
+                rf"since|promot\w*|rose|succeed\w*|replac\w*|join\w*|took over|inaugurat\w*)\b|{_SPAN}", re.I),
+     "do not tell when that began"),
+    (re.compile(r"^\W*when\s+did\b.*\b(?:stop|cease|end|quit|halt|abandon)\b", re.I),
+     re.compile(rf"\b(?:stop\w*|ceas\w*|end\w*|quit\w*|halt\w*|abandon\w*|until|no longer|withdr[ae]w\w*|"
+                rf"terminat\w*|abolish\w*|discontinu\w*|finish\w*|over|collaps\w*|dissol\w*)\b|{_SPAN}", re.I),
+     "do not tell when that ended"),
+)
 _TIME = re.compile(r"\b(?:ago|years?|decades?|centur(?:y|ies)|era|reign|dynasty|war|during)\b", re.I)
 # A name asked for: who holds a post ("Who is the Taliban's minister of water?", "What is the name of its
 # envoy?", "Which Saudi diplomats ...?"), which organisation or work ("Which Chinese company ...?") or which place
@@ -308,15 +316,16 @@ def _of_other_than_money(question: str) -> bool:
 
 def unanswered(text: str, question: str) -> str:
     """What the question asks for that `text` does not give, as "give no figure", "give no date", "do not
-    tell when that began", "give no name" or "report nothing China said"; "" when it gives it or asks for none
-    of these."""
+    tell when that began" (or ended), "give no name" or "report nothing China said"; "" when it gives it or
+    asks for none of these."""
     missing = missing_figure(text, question)
     if missing:
         return f"give no {missing}"
     if _WHEN_DID.search(question) and not gives_date(text):
         return "give no date"
-    if _WHEN_BECAME.search(question) and not _BECOMING.search(text):
-        return "do not tell when that began"
+    for asked, told, missing in _WHEN_CHANGED:
+        if asked.search(question) and not told.search(text):
+            return missing
     if not _gives_name_asked(text, question):
         return "give no name"
     speaker = asked_speaker(question)

@@ -272,6 +272,11 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
      "do not tell when that began"),
     ("When did he become foreign minister?", "Muttaqi became foreign minister in September 2021.", ""),
     ("When was the Single European Act made?", "The Single European Act was signed in 1986.", ""),  # not a post
+    # ... or ended: a span of time tells it
+    ("When did Iran stop supporting the Northern Alliance?", "Before 2001, Iran supported the Northern Alliance.",
+     "do not tell when that ended"),
+    ("When did the war end?", "The French and Indian War (1754–1763) was fought in North America.", ""),
+    ("When did the age end?", "It lasted from the early 18th century through to the 20th century.", ""),
     # who holds a post: a name answers it; for "which", a nationality may
     ("Who is the Taliban's minister of water?", "The minister Abdul Latif Mansoor visited Iran.", ""),
     ("Who is the Taliban's minister of water?", "Despite efforts, Water security matters to Iran.", "give no name"),
