@@ -222,15 +222,24 @@ SUM_OF_MONEY, FIGURE = "sum of money", "figure"  # what `missing_figure` finds m
 # Roman Empire"). Only a "when" on what happened: "When do treaties apply?" asks on what condition, which a
 # clause gives ("as soon as they enter into force").
 _WHEN_DID = re.compile(r"^\W*when\s+(?:did|was|were|has|have|had)\b", re.I)
-# "When did he become foreign minister?", "When did Iran stop supporting them?": when a post or state began or
-# ended, which a sentence giving the post as a title ("the Taliban's foreign minister Amir Khan Muttaqi") or
-# the state ("Before 2001, Iran supported ...") with the date of something else does not tell; a span of
-# time tells both ("The French and Indian War (1754–1763)", "from the 18th century through to the 20th")
+# "When did he become foreign minister?", "When did China open an embassy?", "When did Iran stop supporting
+# them?": when a post, state or undertaking began or ended, which a sentence giving the post as a title ("the
+# Taliban's foreign minister Amir Khan Muttaqi"), the state ("Before 2001, Iran supported ...") or something
+# else the same parties did with its date does not tell; a span of time tells both ("The French and Indian
+# War (1754–1763)", "from the 18th century through to the 20th")
 _SPAN = r"\b\d{3,4}\s*[–—-]\s*\d{2,4}\b|\bfrom\b[^.]{0,80}?\b(?:to|through|until|till)\b"
 _WHEN_CHANGED = (
     (re.compile(r"^\W*when\s+(?:did\b.*\bbecome|(?:was|were)\b.*\b(?:appointed|elected|named|sworn))\b", re.I),
      re.compile(rf"\b(?:bec[oa]m\w*|appoint\w*|nominat\w*|named|elect\w*|sworn|took office|tak\w* office|assum\w*|"
                 rf"since|promot\w*|rose|succeed\w*|replac\w*|join\w*|took over|inaugurat\w*)\b|{_SPAN}", re.I),
+     "do not tell when that began"),
+    (re.compile(r"^\W*when\s+(?:did|was|were)\b.*\b(?:start|started|begin|began|begun|open|opened|launch|launched|"
+                r"initiate|initiated|establish|established|founded|create|created|form|formed|introduce|introduced)\b",
+                re.I),
+     re.compile(rf"\b(?:start\w*|beg[iau]n\w*|open\w*|launch\w*|initia\w*|establish\w*|found(?:ed|ing|ation)|"
+                rf"creat\w*|form(?:ed|ing|ation)|introduc\w*|enact\w*|adopt\w*|passed|sign(?:ed|ing)|ratif\w*|first|"
+                rf"since|new|bec[oa]m\w*|emerg\w*|set up|inaugurat\w*|born|origin\w*|onset|dawn|from then|onwards?|"
+                rf"thereafter)\b|{_SPAN}", re.I),
      "do not tell when that began"),
     (re.compile(r"^\W*when\s+did\b.*\b(?:stop|cease|end|quit|halt|abandon)\b", re.I),
      re.compile(rf"\b(?:stop\w*|ceas\w*|end\w*|quit\w*|halt\w*|abandon\w*|until|no longer|withdr[ae]w\w*|"

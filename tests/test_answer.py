@@ -272,6 +272,12 @@ def test_a_count_question_whose_nearest_passage_gives_no_figure_is_refused(built
      "do not tell when that began"),
     ("When did he become foreign minister?", "Muttaqi became foreign minister in September 2021.", ""),
     ("When was the Single European Act made?", "The Single European Act was signed in 1986.", ""),  # not a post
+    # ... or an undertaking began: what else the same parties did, and when, does not tell
+    ("When did China open an embassy in Kabul?", "A Taliban delegation visited China in June 2019.",
+     "do not tell when that began"),
+    ("When did oil start getting priced in gold?", "In 1971, OPEC said that, from then on, it would price oil in gold.",
+     ""),
+    ("When was the Act created?", "Parliament enacted the European Communities Act 1972.", ""),
     # ... or ended: a span of time tells it
     ("When did Iran stop supporting the Northern Alliance?", "Before 2001, Iran supported the Northern Alliance.",
      "do not tell when that ended"),
