@@ -332,9 +332,9 @@ def unanswered(text: str, question: str) -> str:
         return f"give no {missing}"
     if _WHEN_DID.search(question) and not gives_date(text):
         return "give no date"
-    for asked, told, missing in _WHEN_CHANGED:
+    for asked, told, untold in _WHEN_CHANGED:
         if asked.search(question) and not told.search(text):
-            return missing
+            return untold
     if not _gives_name_asked(text, question):
         return "give no name"
     speaker = asked_speaker(question)

@@ -303,7 +303,8 @@ def _topic_reads_better(question: str, alone: Answer, with_topic: Answer) -> boo
         return with_topic.grounded
     if conversation.names_its_subject(question):
         own, lead = set(tokenize(question)), set(tokenize(with_topic.citations[0].quote))
-        if set(tokenize(" ".join(name_words(question)))) <= lead:  # the topic's passage tells of whom it names
+        named = set(tokenize(" ".join(name_words(question))))
+        if named and named <= lead:  # the topic's passage tells of whom it names
             return True
         return len(own & lead) >= len(own.intersection(tokenize(alone.citations[0].quote)))
     return (with_topic.citations[0].score > alone.citations[0].score

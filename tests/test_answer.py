@@ -189,8 +189,7 @@ def test_a_follow_up_asking_when_someone_took_a_post_is_declined_when_no_source_
     dates a meeting he attended, not his appointment."""
     _, index = built
     first = "Who is Amir Khan Muttaqi?"
-    a1 = answer(first, index_dir=index)
-    history = [{"role": "user", "content": first}, {"role": "assistant", "content": a1.answer}]
+    history = exchange(first, answer(first, index_dir=index).answer)
     result = answer("When did he become foreign minister?", history, index_dir=index)
     assert result.grounded is False and result.citations == []
     assert "do not tell when that began" in result.answer
