@@ -11,7 +11,7 @@ from itertools import islice
 import numpy as np
 
 from qa.answer_types import bare_speaker, reports_speech_of, unanswered
-from qa.evidence import Evidence, Overlap
+from qa.evidence import Evidence, Overlap, sentence_tokens
 from qa.index_format import IndexData
 from qa.ingest import MONTHS
 from qa.lead import (
@@ -258,8 +258,8 @@ def repeats(index: IndexData, e: Evidence, chosen: list[Evidence]) -> bool:
 
 
 def _same_words(a: str, b: str) -> bool:
-    """Whether the shorter text's stems are nearly all in the longer one, in the same order."""
-    x, y = sorted((tokenize(a), tokenize(b)), key=len)
+    """Whether the shorter sentence's stems are nearly all in the longer one, in the same order."""
+    x, y = sorted((sentence_tokens(a), sentence_tokens(b)), key=len)
     matched = sum(block.size for block in SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
     return len(x) >= DUPLICATE_MIN_WORDS and matched >= DUPLICATE_SHARE * len(x)
 
