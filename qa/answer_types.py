@@ -10,7 +10,18 @@ from lemminflect import getAllLemmas
 
 from qa.ingest import MONTHS
 from qa.lexical import LETTER_WORD, is_stop_word, tokenize
-from qa.names import POSSESSIVE, has_new_name, name_words, names_new, spelt_alike
+from qa.names import (
+    POSSESSIVE,
+    asked_posts,
+    capital_countries,
+    has_new_name,
+    holder_fit,
+    is_country,
+    name_runs,
+    name_words,
+    names_new,
+    spelt_alike,
+)
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
 _QTYPES = {
@@ -59,6 +70,7 @@ _COUNT = re.compile(r"\bhow many\b|\bhow much\b(?!\s+(?:" + "|".join(AUXILIARIES
                     r"\bwhat (percentage|percent|number|proportion|share|amount)\b|"
                     r"\bwhat (?:is|was|are|were) the (?:total )?(?:population|number|percentage|proportion|share|"
                     r"amount|death toll|toll)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # A year, by the word before it that makes it one ("in 2022", "the 1973 treaty"): no count.
 _YEAR = re.compile(r"\b(?:in|since|until|from|to|before|after|during|of|the|early|late|mid|" + _MONTH_NAMES
                    + r")[\s-]+(1[5-9]\d\d|20\d\d)s?\b", re.I)
@@ -67,6 +79,11 @@ _NUMBER_WORDS = (r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  r"hundreds?|thousands?|millions?|billions?|trillions?|none|zero)")
 # A figure, for a count question: stricter than _HAS_NUMBER, the ranker's cue, which any year meets.
 _QUANTITY = re.compile(r"\d|\b(?:" + _NUMBER_WORDS + r"|percent|half|twice|doubled?|tripled?|quadrupled?)\b", re.I)
+# "twice", "three times", "tripled": how often or how much more, no count of anything ("How many delegates
+# visited?" is not answered by "visiting China at least twice"), unless times are counted
+_MULTIPLE = re.compile(r"\b(?:once|twice|thrice|doubled?|tripled?|quadrupled?|(?:\d[\d,.]*|one|" + _NUMBER_WORDS
+                       + r")\s+times)\b", re.I)
+_TIMES_ASKED = re.compile(r"\bhow many times\b|\bhow often\b", re.I)
 # "two months later", "for 20 years", "two and a half decades", "half a century": a span of time (its unit,
 # group 1), no count of anything else.
 _DURATION = re.compile(r"\b(?:(?:\d+|a few|several|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -245,6 +262,11 @@ _WHEN_CHANGED = (
      re.compile(rf"\b(?:stop\w*|ceas\w*|end\w*|quit\w*|halt\w*|abandon\w*|until|no longer|withdr[ae]w\w*|"
                 rf"terminat\w*|abolish\w*|discontinu\w*|finish\w*|over|collaps\w*|dissol\w*)\b|{_SPAN}", re.I),
      "do not tell when that ended"),
+    # "When was he released from prison?" (a detention ended), "When was the album released?" (it came out)
+    (re.compile(r"^\W*when\s+(?:did|was|were)\b.*\b(?:release|released|freed|free)\b", re.I),
+     re.compile(rf"\b(?:releas\w*|free\w*|liberat\w*|launch\w*|debut\w*|came out|went on sale|publish\w*|issued|"
+                rf"unveil\w*|premier\w*|aired|first|until)\b|{_SPAN}", re.I),
+     "do not tell of a release"),
 )
 _TIME = re.compile(r"\b(?:ago|years?|decades?|centur(?:y|ies)|era|reign|dynasty|war|during)\b", re.I)
 # A name asked for: who holds a post ("Who is the Taliban's minister of water?", "What is the name of its
@@ -263,6 +285,12 @@ _BODIES = (r"(?:compan(?:y|ies)|firms?|corporations?|dams?|rivers?|lakes?|organi
            r"treat(?:y|ies)|operations?|movements?|militias?|networks?|factions?|alliances?|ships?|brands?|"
            r"institutions?|ministr(?:y|ies)|departments?|pipelines?|projects?|programm?e?s?)")
 _PLACES = r"(?:countr(?:y|ies)|cit(?:y|ies)|towns?|villages?|provinces?|regions?|districts?|states?|nations?|capitals?)"
+# "Which city/province ...?" is not answered by a country's name; "Which country ...?" is
+_COUNTRY = re.compile(r"countr(?:y|ies)|nations?|states?", re.I)
+_KINDS = rf"(?:mountains?|valleys?|islands?|seas?|oceans?|deserts?|basins?|plains?|peaks?|rivers?|lakes?|{_PLACES})"
+# a name and what kind of place it names: "the Hindu Kush mountains", "Sistan and Baluchestan province" (not a
+# body: "a United Nations team" is the UN's)
+_KIND_NAMED = re.compile(r"(?:[A-Z][\w’'-]*\s+)+(?:and\s+(?:[A-Z][\w’'-]*\s+)+)?(?P<kind>" + _KINDS + r")\b")
 # "one": the question asks who one holder is ("Who is the leader ...?", not "Who are the ...?")
 _NAME_ASKED = re.compile(rf"^\W*(?:who\s+(?:(?P<one>is|was|became|becomes|will be|has been|had been)|are|were)\s+"
                          rf"(?:the\s+)?(?:[\w’'-]+\s+){{0,4}}?{_ROLES}\b|"
@@ -278,6 +306,14 @@ _SAYING_VERBS = ("say said tell told claim claimed announce announced state stat
 _SPEECH_ASKED = re.compile(r"^\W*what\s+(?:did|does|do|has|have|had|will|would)\s+"
                            r"(?P<speaker>(?:[\w’'-]+\s+){0,5}?[\w’'-]+)(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bits)"
                            rf"(?<!\btheir)(?<!\bhis)(?<!\bher)\s+(?:{'|'.join(_SAYING_VERBS)})\b", re.I)
+# What was agreed, asked for ("What did the nations at the meeting agree to do?", "What was agreed in Doha?";
+# not "Which church is agreed to be the oldest?" nor "Who did not agree with ...?"): a text tells it in words of
+# agreeing, committing or deciding, not in what the parties "expressed concern" about.
+_AGREEMENT_ASKED = re.compile(r"^\W*what\s+(?:(?:did|do|does|have|has|had|will|would)\b.*\bagree\b(?!\s+with)|"
+                              r"(?:was|were|has been|have been|had been)\s+agreed\b)", re.I)
+_AGREEMENT = re.compile(r"\b(?:agree\w*|accord\w*|pledg\w*|commit\w*|decid\w*|decision\w*|consensus|deals?|sign\w*|"
+                        r"resol\w*|promis\w*|vow\w*|undert\w*|settle\w*|pacts?|treat(?:y|ies)|declarations?|"
+                        r"communiqu\w*|joint)\b", re.I)
 SAYING = frozenset(tokenize(" ".join(_SAYING_VERBS)))  # the stems of those verbs ("When did he say it?")
 _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w*|announc\w*|stat(?:es|ed|ing|ements?)|"
                      r"declar\w*|warn\w*|argu\w*|promis\w*|pledg\w*|report(?!edly)\w*|comment\w*|mention\w*|wr[io]te|"
@@ -287,6 +323,8 @@ _SPEECH = re.compile(r"[“\"]|\b(?:say|says|said|saying|tell|tells|told|claim\w
                      r"repl\w*|respon\w*|acknowledg\w*|admit\w*|confirm\w*|suggest\w*|explain\w*|propos\w*|"
                      r"recommend\w*|proclaim\w*|assur\w*|vow\w*|threaten\w*|demonstrat\w*|show(?:s|ed|n)?|"
                      r"reveal\w*|find(?:s|ings?)?|found|conclud\w*|observ\w*)\b", re.I)
+# a capital speaking for its government: "Tehran confirmed that ..."
+_SPEAKING_NAME = re.compile(rf"\b([A-Z][a-z]+)(?=\s+(?:{_SPEECH.pattern}))")
 # "he said", "it has warned", "their statement": whoever the sentence before names may speak
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their)\b", re.I)
 _SPEAKER_BEFORE, _SPEAKER_AFTER = 16, 8  # words: "Peskov ... said", "..., said Peskov", "a report in May by the UN"
@@ -315,6 +353,8 @@ def missing_figure(text: str, question: str) -> str:
     asked = set(tokenize(question))
     text = _DURATION.sub(lambda m: m[0] if asked.intersection(tokenize(m[1])) else " ", _YEAR.sub(" ", text))
     text = _THE_NUMBER.sub(lambda m: m[0] if asked.intersection(tokenize(m[2])) else f"the{m[2]}", text)
+    if _HOW_MANY.search(question) and not _TIMES_ASKED.search(question):
+        text = _MULTIPLE.sub(" ", text)
     return "" if _QUANTITY.search(text) else FIGURE
 
 
@@ -323,10 +363,12 @@ def _of_other_than_money(question: str) -> bool:
     return bool(much) and not (_MONEY_NOUN.fullmatch(much[1]) or _MONEY.fullmatch(much[1]))
 
 
-def unanswered(text: str, question: str) -> str:
+def unanswered(text: str, question: str, *, weak: bool = False) -> str:
     """What the question asks for that `text` does not give, as "give no figure", "give no date", "do not
-    tell when that began" (or ended), "give no name" or "report nothing China said"; "" when it gives it or
-    asks for none of these."""
+    tell when that began" (or ended), "give no name", "report no agreement" or "report nothing China said";
+    "" when it gives it or asks for none of these. A count `weak`ly supported by a text holding none of the
+    question's words but its names is not given either: its figures count something else ("How many ISKP
+    members has the Taliban arrested?": "ISKP ... now numbering some 6,000")."""
     missing = missing_figure(text, question)
     if missing:
         return f"give no {missing}"
@@ -337,10 +379,35 @@ def unanswered(text: str, question: str) -> str:
             return untold
     if not _gives_name_asked(text, question):
         return "give no name"
+    if _AGREEMENT_ASKED.search(question) and not _AGREEMENT.search(text):
+        return "report no agreement"
     speaker = asked_speaker(question)
     if speaker and not reports_speech_of(text, speaker):
         return f"report nothing {speaker} said"
+    if weak and _COUNT.search(question) and not _MONEY_ASKED.search(question) and _tells_nothing_asked(text, question):
+        return "give no figure for what it asks"
     return ""
+
+
+# "how many", "what is the number of"; a verb that says nothing of its own ("How many casualties did the
+# British get?" asks only what it counts)
+_FRAMING = frozenset(tokenize("many much number amount total get got have make made take took do give gave"))
+
+
+def _tells_nothing_asked(text: str, question: str) -> bool:
+    """Whether a count question asks more than what it counts and of whom ("How many ISKP members has the
+    Taliban arrested?"; not "How many fighters does ISKP have?", which a figure for ISKP answers) and
+    `text` holds none of its words but its names and those that frame it (auxiliaries, prepositions, "how
+    many"): no noun, verb or word no dictionary has."""
+    asked = set()
+    for word in LETTER_WORD.findall(question):
+        lemmas = getAllLemmas(word.lower())
+        if not is_stop_word(word) and "AUX" not in lemmas and (not lemmas or {"NOUN", "VERB"} & lemmas.keys()):
+            asked.update(tokenize(word))
+    asked -= set(tokenize(" ".join(name_words(question)))) | _FRAMING
+    much = _MUCH_OF.search(question)
+    counted = _counted_asked(question)[0] or (_stem(much[1]) if much else "")
+    return bool(asked - {counted}) and not asked.intersection(tokenize(text))
 
 
 def _capitalised(word: str) -> bool:
@@ -385,13 +452,47 @@ def _gives_name_asked(text: str, question: str) -> bool:
     if not asked:
         return True
     if asked["place"]:
-        return names_new(text, question, places=True, acronyms=True)
+        kind = asked["place"]
+        if _COUNTRY.fullmatch(kind):
+            return names_new(_other_kinds(text, kind), question, places=True, acronyms=True)
+        return names_new(_other_kinds(_as_governments(text), kind, countries=True), question, places=True,
+                         acronyms=False)
     if asked["body"]:
-        return names_new(text, question, places=False, acronyms=True)
+        return names_new(_other_kinds(text, asked["body"]), question, places=False, acronyms=True)
+    role = asked[0].split()[-1]
+    posts = {post for post in asked_posts(question) if post[1] == _stem(role)}
+    if posts and holder_fit(text, posts, question) < 0:
+        return False
     if asked["role"] is None:  # "Who is the leader of ...?"; "Who are the ...?" may be answered by a group's name
         return names_new(text, question, places=False, acronyms=False, full=bool(asked["one"] or asked["one_named"]))
     return names_new(text, question, places=not name_words(asked["which"]), acronyms=False,
                      person=not _MANY.fullmatch(asked["role"]))
+
+
+def _stem(word: str) -> str:
+    stems = tokenize(word)
+    return stems[0] if stems else ""
+
+
+def _other_kinds(text: str, kind: str, countries: bool = False) -> str:
+    """`text` with the names of things of another kind than the one asked for put as that kind: "the Hindu
+    Kush mountains" and "Sistan and Baluchestan province" name no dam ("the mountains", "the province"); with
+    `countries`, a country's name is no city's or province's either."""
+    asked = tokenize(kind)
+    text = _KIND_NAMED.sub(lambda m: m[0] if tokenize(m["kind"]) == asked else f"the {m['kind']}", text)
+    if countries:
+        for run in reversed(name_runs(text)):
+            if is_country(" ".join(w[0] for w in run)):
+                text = f"{text[:run[0].start()]}the country{text[run[-1].end():]}"
+    return text
+
+
+def _as_governments(text: str) -> str:
+    """`text` with each capital that speaks for its government ("Tehran confirmed that ...") put as "the
+    government": it names no city the question asks for."""
+    capitals = capital_countries()
+    return _SPEAKING_NAME.sub(lambda m: "the government" if _stem(m[1]) in capitals and m[1][:1].isupper() else m[0],
+                              text)
 
 
 def reports_speech_of(text: str, speaker: str) -> bool:

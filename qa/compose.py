@@ -83,7 +83,8 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
     chosen, spans = join_touching(index, chosen, quote_spans(index, chosen, asked.reason))
     citations = [_citation(index, n, e, start, end) for n, (e, (start, end)) in enumerate(zip(chosen, spans), 1)]
     lead = citations[0].quote
-    missing = unanswered(lead, question) or ("give no date" if dated_elsewhere(index, asked, lead) else "")
+    weak = max(c.score for c in citations) < weak_below
+    missing = unanswered(lead, question, weak=weak) or ("give no date" if dated_elsewhere(index, asked, lead) else "")
     if missing:
         return _abstain(index, question, evidence,
                         f"{NOT_IN_SOURCES} The passages nearest to it {escape_markdown(missing)}.")
@@ -95,7 +96,7 @@ def compose(index: IndexData, asked: Asked, evidence: list[Evidence], *, thresho
         return _abstain(index, question, related,
                         f"{NOT_IN_SOURCES} {NO_NAME} {_either(unmentioned)}, and its source does at most once{weaker}.")
     said = bool(who) and reports_speech_of(f"{sentence_before(index, chosen[0].sentence)} {lead}", who)
-    caution = WEAK_EVIDENCE if max(c.score for c in citations) < weak_below and not said else ""
+    caution = WEAK_EVIDENCE if weak and not said else ""
     return Answer(question, quoted_answer(citations), grounded=True, citations=citations, caution=caution)
 
 

@@ -108,9 +108,9 @@ def same_holder(index: IndexData, ranked: list[Evidence], asked: Asked) -> list[
     gives it only to someone else: "the Taliban spokesman" is not "Kremlin spokesman Dmitry Peskov", and
     "Iran's foreign minister" is "the Iranian foreign minister", not "the Taliban's foreign minister"."""
     posts = asked_posts(asked.words)
-    if not posts or holder_fit(index.sentence_text(ranked[0].sentence), posts) >= 0:
+    if not posts or holder_fit(index.sentence_text(ranked[0].sentence), posts, asked.words) >= 0:
         return ranked
-    return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), posts) > 0)
+    return lead_with(ranked, lambda e: holder_fit(index.sentence_text(e.sentence), posts, asked.words) > 0)
 
 
 # "Is Pakistan still supporting the Taliban?": asks how things stand now, which the newest source tells best.

@@ -421,14 +421,24 @@ def asked_posts(question: str) -> set[tuple[tuple[str, ...], str]]:
     return {(holder, stem) for holder, word, stem in _attributions(question) if _office(word)}
 
 
-def holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]]) -> int:
+def holder_fit(text: str, asked: set[tuple[tuple[str, ...], str]], question: str = "") -> int:
     """+1 if the text gives the asked posts it names to their holders, -1 if to others, 0 if it names none
     ("the Russian ambassador to Tajikistan" is held by Russia and Tajikistan, not by "Russian Ambassador to
-    Afghanistan")."""
+    Afghanistan"). A name the text writes whole holds what its parts hold ("the Denver Broncos": "Broncos
+    head coach" is Denver's); a title the question names is no holder ("Which Panthers player was named
+    Most Valuable Player?": "the NFL Most Valuable Player" gives no player to the NFL)."""
+    asking = {w for holder, _ in asked for w in holder}
+    titled = set(tokenize(question)) - set(tokenize(" ".join(asking)))
     given: dict[str, list[tuple[str, ...]]] = {}
     for holder, _, stem in _attributions(text):
-        given.setdefault(stem, []).append(holder)
-    fits = [any(_same_holder(h, g) for g in given[post]) for h, post in asked if post in given]
+        if not titled.intersection(tokenize(" ".join(holder))):
+            given.setdefault(stem, []).append(holder)
+    whole = [_holder(run) for run in name_runs(text)]
+
+    def same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return _same_holder(a, b) or any(_same_holder(a, name) and _same_holder(b, name) for name in whole)
+
+    fits = [any(same(h, g) for g in given[post]) for h, post in asked if post in given]
     return 0 if not fits else 1 if all(fits) else -1
 
 
