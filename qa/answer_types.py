@@ -21,6 +21,7 @@ from qa.names import (
     name_words,
     names_new,
     spelt_alike,
+    stem_of,
 )
 
 _OPENS = r"(?:^|[,;:]\s*|\band\s+|\bbut\s+)\W*"
@@ -406,7 +407,7 @@ def _tells_nothing_asked(text: str, question: str) -> bool:
             asked.update(tokenize(word))
     asked -= set(tokenize(" ".join(name_words(question)))) | _FRAMING
     much = _MUCH_OF.search(question)
-    counted = _counted_asked(question)[0] or (_stem(much[1]) if much else "")
+    counted = _counted_asked(question)[0] or (stem_of(much[1]) if much else "")
     return bool(asked - {counted}) and not asked.intersection(tokenize(text))
 
 
@@ -447,7 +448,10 @@ def _gives_name_asked(text: str, question: str) -> bool:
     organisation may be an acronym ("ISKP"), a person not; "Which diplomats ...?" may be answered by a
     nationality ("Saudi diplomats"), not "Which Saudi diplomats ...?", "Which Taliban official ...?" or "Who
     is the envoy?", whose holder is named in full ("the Taliban" or "Shiite" names no leader); a treaty, a body
-    or a river names no official ("Which Iranian official ...?"), though a group may name its fighters."""
+    or a river names no official ("Which Iranian official ...?"), though a group may name its fighters; nor
+    does a post given only to another holder ("Russian Ambassador to Afghanistan" for the Taliban's), a place
+    of another kind ("the Hindu Kush mountains" for a dam), or, for a city, a country, an acronym or a capital
+    speaking for its government ("Tehran confirmed ...")."""
     asked = _NAME_ASKED.search(question)
     if not asked:
         return True
@@ -460,18 +464,13 @@ def _gives_name_asked(text: str, question: str) -> bool:
     if asked["body"]:
         return names_new(_other_kinds(text, asked["body"]), question, places=False, acronyms=True)
     role = asked[0].split()[-1]
-    posts = {post for post in asked_posts(question) if post[1] == _stem(role)}
+    posts = {post for post in asked_posts(question) if post[1] == stem_of(role)}
     if posts and holder_fit(text, posts, question) < 0:
         return False
     if asked["role"] is None:  # "Who is the leader of ...?"; "Who are the ...?" may be answered by a group's name
         return names_new(text, question, places=False, acronyms=False, full=bool(asked["one"] or asked["one_named"]))
     return names_new(text, question, places=not name_words(asked["which"]), acronyms=False,
                      person=not _MANY.fullmatch(asked["role"]))
-
-
-def _stem(word: str) -> str:
-    stems = tokenize(word)
-    return stems[0] if stems else ""
 
 
 def _other_kinds(text: str, kind: str, countries: bool = False) -> str:
@@ -491,8 +490,7 @@ def _as_governments(text: str) -> str:
     """`text` with each capital that speaks for its government ("Tehran confirmed that ...") put as "the
     government": it names no city the question asks for."""
     capitals = capital_countries()
-    return _SPEAKING_NAME.sub(lambda m: "the government" if _stem(m[1]) in capitals and m[1][:1].isupper() else m[0],
-                              text)
+    return _SPEAKING_NAME.sub(lambda m: "the government" if stem_of(m[1]) in capitals else m[0], text)
 
 
 def reports_speech_of(text: str, speaker: str) -> bool:

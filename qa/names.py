@@ -462,7 +462,7 @@ def _attributions(text: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
             after = run[i + 1] if i + 1 < len(run) else LETTER_WORD.search(text, name.end())
             if after is None or not text[name.end():after.start()].isspace() or is_stop_word(after[0]):
                 continue
-            stem = _stem_of(after[0])
+            stem = stem_of(after[0])
             if stem:
                 out.append((_holder(run[:i + 1]), after[0], stem))
                 qualified = _QUALIFIED.match(text, after.end())  # "ambassador to Tajikistan": it holds the post too
@@ -476,7 +476,7 @@ def _holder(run: list[re.Match]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=65536)
-def _stem_of(word: str) -> str:
+def stem_of(word: str) -> str:
     stems = tokenize(word)
     return stems[0] if stems else ""
 
