@@ -390,9 +390,9 @@ def unanswered(text: str, question: str, *, weak: bool = False) -> str:
     return ""
 
 
-# "how many", "what is the number of"; a verb that says nothing of its own ("How many casualties did the
-# British get?" asks only what it counts)
-_FRAMING = frozenset(tokenize("many much number amount total get got have make made take took do give gave"))
+# "what is the number of" ("how many" is no content word anyway); a verb that says nothing of its own ("How
+# many casualties did the British get?" asks only what it counts)
+_FRAMING = frozenset(tokenize("number amount total get got have make made take took do give gave"))
 
 
 def _tells_nothing_asked(text: str, question: str) -> bool:
